@@ -1,0 +1,168 @@
+"""Stubs are generated from the solutions, so the two can never drift.
+
+A solution file marks what the learner must write:
+
+    def report_version() -> str:
+        \"\"\"Return the installed SQLAlchemy version.\"\"\"
+        # BEGIN SOLUTION
+        return sqlalchemy.__version__
+        # END SOLUTION
+
+In the stub the block becomes a TODO and ``raise NotImplementedError``. When the stub
+needs something else in its place (module-level code, a deliberately wrong starting
+point), a ``# BEGIN STUB`` / ``# END STUB`` block right after it holds that text,
+commented out in the solution and uncommented in the stub.
+
+Run ``python -m kata.stubs`` to rewrite katas/ from solutions/, ``--check`` to only compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from kata.paths import KATAS, PACK_ROOT, SOLUTIONS
+
+BEGIN_SOLUTION = "# BEGIN SOLUTION"
+END_SOLUTION = "# END SOLUTION"
+BEGIN_STUB = "# BEGIN STUB"
+END_STUB = "# END STUB"
+TODO = "# TODO: your code here; the docstring above says what it must do."
+
+
+class MarkerError(ValueError):
+    """A solution file whose markers do not pair up."""
+
+
+def stub_source(solution: str, filename: str = "<solution>") -> str:
+    """The learner's starting file for one solution file's text."""
+    lines = solution.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        stripped = lines[i].strip()
+        if stripped == BEGIN_SOLUTION:
+            indent = _indent(lines[i])
+            end = _find(lines, i + 1, END_SOLUTION, filename)
+            i = end + 1
+            if i < len(lines) and lines[i].strip() == BEGIN_STUB:
+                stub_end = _find(lines, i + 1, END_STUB, filename)
+                out.extend(_uncomment(line, _indent(lines[i]), filename) for line in lines[i + 1 : stub_end])
+                i = stub_end + 1
+            else:
+                if not indent:
+                    raise MarkerError(
+                        f"{filename}:{end + 1}: a module-level solution block needs a "
+                        f"'{BEGIN_STUB}' block after it (raising at import would break every test)"
+                    )
+                out.append(f"{indent}{TODO}\n{indent}raise NotImplementedError\n")
+        elif stripped in (END_SOLUTION, BEGIN_STUB, END_STUB):
+            raise MarkerError(f"{filename}:{i + 1}: '{stripped}' without its opening marker")
+        else:
+            out.append(lines[i])
+            i += 1
+    return "".join(out)
+
+
+def solution_source(solution: str) -> str:
+    """The solution as a learner should read it: markers and stub-only blocks removed."""
+    out: list[str] = []
+    in_stub = False
+    for line in solution.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped == BEGIN_STUB:
+            in_stub = True
+        elif stripped == END_STUB:
+            in_stub = False
+        elif not in_stub and stripped not in (BEGIN_SOLUTION, END_SOLUTION):
+            out.append(line)
+    return "".join(out)
+
+
+def learner_files(kata: Path) -> Iterator[Path]:
+    """The files a learner edits in one kata, relative to its directory (those solutions/ holds)."""
+    root = SOLUTIONS / kata
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            yield path.relative_to(root)
+
+
+def write_stubs(kata: Path, destination: Path) -> list[Path]:
+    """Write the pristine stub files of one kata (`02_core/05_insert`) under `destination`."""
+    written = []
+    for relative in learner_files(kata):
+        source, target = SOLUTIONS / kata / relative, destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix == ".py":
+            target.write_text(stub_source(source.read_text(), str(source)))
+        else:
+            shutil.copyfile(source, target)
+        written.append(target)
+    return written
+
+
+def pristine_text(kata: Path, relative: Path) -> str | bytes:
+    """What one learner file looks like untouched."""
+    source = SOLUTIONS / kata / relative
+    if source.suffix == ".py":
+        return stub_source(source.read_text(), str(source))
+    return source.read_bytes()
+
+
+def all_katas() -> list[Path]:
+    """Every kata directory that has a solution, relative to solutions/ (`01_fundamentals/01_introduction`)."""
+    return sorted({p.parent.relative_to(SOLUTIONS) for p in SOLUTIONS.glob("*/*/*") if p.is_file()})
+
+
+def stale_stubs() -> list[Path]:
+    """Learner files in katas/ that differ from what their solution generates."""
+    stale = []
+    for kata in all_katas():
+        for relative in learner_files(kata):
+            current = KATAS / kata / relative
+            expected = pristine_text(kata, relative)
+            actual = (current.read_bytes() if isinstance(expected, bytes) else current.read_text()) if current.exists() else None
+            if actual != expected:
+                stale.append(current)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kata.stubs", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only list stubs that are out of date")
+    args = parser.parse_args(argv)
+    stale = stale_stubs()
+    for path in stale:
+        print(f"{'out of date' if args.check else 'rewrote'}: {path.relative_to(PACK_ROOT)}")
+        if not args.check:
+            kata = path.relative_to(KATAS)
+            kata_dir = Path(*kata.parts[:2])
+            write_stubs(kata_dir, KATAS / kata_dir)
+    return 1 if (stale and args.check) else 0
+
+
+def _find(lines: list[str], start: int, marker: str, filename: str) -> int:
+    for j in range(start, len(lines)):
+        if lines[j].strip() == marker:
+            return j
+    raise MarkerError(f"{filename}:{start}: no '{marker}' closes the block opened here")
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _uncomment(line: str, indent: str, filename: str) -> str:
+    body = line[len(indent):] if line.startswith(indent) else line.lstrip()
+    if body.strip() == "#" or not body.strip():
+        return "\n"
+    if not body.startswith("# "):
+        raise MarkerError(f"{filename}: stub lines must be commented out with '# ': {line.rstrip()!r}")
+    return indent + body[2:]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
