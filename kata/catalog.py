@@ -1,0 +1,85 @@
+"""The catalogue of katas: metadata from each kata.toml, hints and tasks from each README.md.
+
+One source per fact: id, title, difficulty and minutes live in kata.toml; the hints and the
+tasks live in the README the learner reads (the `kata` command shows the same hints).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from kata.paths import KATAS, SOLUTIONS
+
+DIFFICULTIES = ("easy", "medium", "hard")
+_HINT = re.compile(r"<details>\s*<summary>(?P<title>.*?)</summary>(?P<body>.*?)</details>", re.DOTALL)
+_TASK = re.compile(r"^###\s+(\d+)\.\s+(.+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Kata:
+    """One kata: where it lives and what its metadata says."""
+
+    id: str
+    title: str
+    difficulty: str
+    minutes: int
+    directory: Path  # relative to katas/ and solutions/, e.g. 02_core/05_insert_statements
+
+    @property
+    def slug(self) -> str:
+        return self.directory.name.split("_", 1)[1]
+
+    @property
+    def module(self) -> str:
+        return self.directory.parts[0]
+
+    @property
+    def path(self) -> Path:
+        return KATAS / self.directory
+
+    @property
+    def solution_path(self) -> Path:
+        return SOLUTIONS / self.directory
+
+    @property
+    def readme(self) -> str:
+        return (self.path / "README.md").read_text()
+
+    @property
+    def hints(self) -> list[str]:
+        """The README's hints in order, each as its summary line and text."""
+        return [f"{m['title'].strip()}\n{m['body'].strip()}" for m in _HINT.finditer(self.readme)]
+
+    @property
+    def tasks(self) -> dict[int, str]:
+        return {int(number): title.strip() for number, title in _TASK.findall(self.readme)}
+
+
+def load(directory: Path) -> Kata:
+    """Read one kata from its directory under katas/."""
+    meta = tomllib.loads((KATAS / directory / "kata.toml").read_text())
+    return Kata(
+        id=str(meta["id"]),
+        title=str(meta["title"]),
+        difficulty=str(meta["difficulty"]),
+        minutes=int(meta["minutes"]),
+        directory=directory,
+    )
+
+
+def all_katas() -> list[Kata]:
+    """Every kata, in curriculum order."""
+    directories = sorted(p.parent.relative_to(KATAS) for p in KATAS.glob("*/*/kata.toml"))
+    return [load(d) for d in directories]
+
+
+def find(key: str) -> Kata:
+    """A kata by id (`2.5`), slug (`insert_statements`) or directory (`katas/02_core/05_insert_statements`)."""
+    wanted = key.strip().rstrip("/")
+    for kata in all_katas():
+        if wanted in (kata.id, kata.slug, str(kata.directory), f"katas/{kata.directory}", kata.directory.name):
+            return kata
+    raise LookupError(f"no kata called {key!r}; `kata list` shows them all")

@@ -1,0 +1,69 @@
+"""Helpers for the pack's own tests: a tiny fake pack to run the harness against, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kata.paths import PACK_ROOT
+
+POSTGRES_URL_ENV = "KATA_PG_URL"
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+
+
+class FakePack:
+    """A copy of the harness with katas written by the test: one concern per kata, like rustlings' fake pack."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for name in ("conftest.py", "pyproject.toml"):
+            shutil.copy(PACK_ROOT / name, root / name)
+        for package in ("fixtures", "kata"):
+            shutil.copytree(PACK_ROOT / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+        (root / "katas").mkdir()
+        (root / "solutions").mkdir()
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def pytest(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+        environment = {**os.environ, **(env or {})}
+        environment.pop("PYTEST_XDIST_WORKER", None)
+        environment.pop("KATA_DB_URL", None) if "KATA_DB_URL" not in (env or {}) else None
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            cwd=self.root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return Run(result.returncode, result.stdout + result.stderr)
+
+
+@pytest.fixture
+def fake_pack(tmp_path: Path) -> FakePack:
+    return FakePack(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL URL for tooling tests that need it; they skip, saying how to enable them, without it."""
+    url = os.environ.get(POSTGRES_URL_ENV) or os.environ.get("KATA_DB_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip(f"PostgreSQL checks are off: set {POSTGRES_URL_ENV}=postgresql+psycopg://USER@HOST:5432/DB")
+    return url

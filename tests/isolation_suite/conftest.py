@@ -1,0 +1,33 @@
+"""The hostile suite's referee: each test must start on an empty database, in a shuffled order.
+
+Run by tests/test_isolation.py in a subprocess (several workers, several rounds); not
+collected by the normal run (its files are named hostile_*.py).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from fixtures.database import Database
+
+HERE = Path(__file__).parent
+LISTENER_FIRED = HERE / ".listener-fired"  # per-run marker a leaked listener would write
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    seed = int(os.environ.get("KATA_HOSTILE_SEED", "0"))
+    ours = [item for item in items if Path(str(item.path)).parent == HERE]
+    if seed and ours:
+        random.Random(seed).shuffle(ours)
+        others = [item for item in items if item not in ours]
+        items[:] = ours + others
+
+
+@pytest.fixture(autouse=True)
+def starts_on_an_empty_database(database: Database) -> None:
+    left = database.leftovers()
+    assert not left, f"a previous test left these behind: {left}"

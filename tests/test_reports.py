@@ -1,0 +1,143 @@
+"""What a learner reads when things go wrong: run the harness on a fake pack and read its output."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.conftest import FakePack
+
+ADDER_SOLUTION = '''
+def add(a: int, b: int) -> int:
+    """Return a + b."""
+    # BEGIN SOLUTION
+    return a + b
+    # END SOLUTION
+'''
+
+ADDER_TESTS = '''
+from sqlalchemy import text
+from fixtures.target import learner_module
+
+adder = learner_module(__file__, "adder")
+
+
+def test_adds_small_numbers():
+    assert adder.add(2, 3) == 5, "2 + 3 is 5"
+
+
+def test_adds_in_sql(connection):
+    connection.execute(text("CREATE TABLE numbers (n INTEGER)"))
+    connection.execute(text("INSERT INTO numbers VALUES (:n)"), {"n": adder.add(1, 1)})
+    assert connection.execute(text("SELECT n FROM numbers")).scalar_one() == 3, "deliberately wrong"
+'''
+
+
+def write_adder(pack: FakePack, learner_text: str | None = None) -> None:
+    pack.write("solutions/01_demo/01_adder/adder.py", ADDER_SOLUTION)
+    pack.write("katas/01_demo/01_adder/test_adder.py", ADDER_TESTS)
+    from kata.stubs import stub_source
+
+    pack.write("katas/01_demo/01_adder/adder.py", learner_text or stub_source(ADDER_SOLUTION))
+
+
+def test_an_unwritten_stub_fails_with_one_line_naming_the_function_and_file(fake_pack: FakePack) -> None:
+    write_adder(fake_pack)
+    run = fake_pack.pytest("katas", "-k", "small")
+    assert run.returncode == 1
+    assert (
+        "add() in katas/01_demo/01_adder/adder.py is not written yet: it still raises NotImplementedError"
+        in run.output
+    ), run.output
+    assert "Traceback" not in run.output and "raise NotImplementedError" not in run.output, run.output
+
+
+def test_a_failing_test_shows_the_sql_the_code_sent(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, ADDER_SOLUTION)
+    run = fake_pack.pytest("katas", "-k", "in_sql")
+    assert run.returncode == 1
+    assert "SQL sent by the code under test" in run.output, run.output
+    assert "INSERT INTO numbers VALUES (?)" in run.output, run.output
+
+
+def test_a_syntax_error_in_one_kata_does_not_stop_the_others(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, ADDER_SOLUTION)
+    fake_pack.write("solutions/01_demo/02_broken/broken.py", ADDER_SOLUTION)
+    fake_pack.write("katas/01_demo/02_broken/broken.py", "def add(a, b)\n    return a + b\n")
+    fake_pack.write(
+        "katas/01_demo/02_broken/test_broken.py",
+        ADDER_TESTS.replace('"adder"', '"broken"').replace("test_adds", "test_broken_adds"),
+    )
+    run = fake_pack.pytest("katas", "-k", "small")
+    assert "katas/01_demo/02_broken/broken.py has a syntax error on line 1: expected ':'" in run.output, run.output
+    assert "1 failed, 1 passed" in run.output, f"the adder kata should still run and pass:\n{run.output}"
+
+
+def test_a_missing_function_is_named(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, "def plus(a, b):\n    return a + b\n")
+    run = fake_pack.pytest("katas", "-k", "small")
+    assert "katas/01_demo/01_adder/adder.py has no `add`; the tests use it." in run.output, run.output
+
+
+def test_a_hanging_test_is_stopped_with_a_message(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, "import time\n\ndef add(a, b):\n    while True:\n        time.sleep(0.05)\n")
+    run = fake_pack.pytest("katas", "-k", "small", "--timeout", "1")
+    assert run.returncode == 1
+    assert "This test did not finish in time (Timeout" in run.output, run.output
+
+
+def test_check_stubs_fails_a_test_that_passes_on_the_stub(fake_pack: FakePack) -> None:
+    write_adder(fake_pack)
+    fake_pack.write(
+        "katas/01_demo/01_adder/test_lazy.py",
+        "def test_checks_nothing():\n    assert True\n",
+    )
+    run = fake_pack.pytest("katas", "--check-stubs", "-k", "small or nothing")
+    assert "1 failed, 1 passed" in run.output, run.output
+    assert "test_checks_nothing passes on the untouched stub" in run.output, run.output
+
+
+def test_check_stubs_uses_pristine_stubs_not_the_learners_work(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, ADDER_SOLUTION)  # the learner has solved it in katas/
+    run = fake_pack.pytest("katas", "--check-stubs", "-k", "small")
+    assert "1 passed" in run.output, f"the pristine stub fails the test, so the check passes:\n{run.output}"
+
+
+def test_solutions_mode_runs_the_reference_solution(fake_pack: FakePack) -> None:
+    write_adder(fake_pack)  # the learner's file is still the stub
+    run = fake_pack.pytest("katas", "--solutions", "-k", "small")
+    assert "1 passed" in run.output, run.output
+
+
+def test_solutions_and_check_stubs_together_are_refused(fake_pack: FakePack) -> None:
+    write_adder(fake_pack)
+    run = fake_pack.pytest("katas", "--solutions", "--check-stubs")
+    assert run.returncode != 0 and "exclude each other" in run.output, run.output
+
+
+def test_an_unreachable_postgresql_skips_with_a_line_saying_how_to_enable_it(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, ADDER_SOLUTION)
+    run = fake_pack.pytest("katas", "-k", "in_sql", "--db-url", "postgresql+psycopg://postgres@127.0.0.1:1/x")
+    assert run.returncode == 0, run.output
+    assert "1 skipped" in run.output, run.output
+    assert "PostgreSQL at postgresql+psycopg://postgres@127.0.0.1:1/x is not usable" in run.output, run.output
+    assert "--db-url" in run.output and "KATA_DB_URL" in run.output, run.output
+
+
+def test_an_unreachable_database_stops_the_run_when_one_is_required(fake_pack: FakePack) -> None:
+    write_adder(fake_pack, ADDER_SOLUTION)
+    run = fake_pack.pytest(
+        "katas", "-k", "in_sql", "--db-url", "postgresql+psycopg://postgres@127.0.0.1:1/x",
+        env={"KATA_REQUIRE_DB": "1"},
+    )
+    assert run.returncode == 3, run.output
+    assert "KATA_REQUIRE_DB is set" in run.output, run.output
+
+
+@pytest.mark.parametrize("flag", [[], ["--solutions"]])
+def test_the_report_header_says_what_is_tested_and_where(fake_pack: FakePack, flag: list[str]) -> None:
+    write_adder(fake_pack)
+    run = fake_pack.pytest("katas", "-k", "small", *flag)
+    tree = "solutions" if flag else "katas"
+    assert f"kata: testing {tree}/ on sqlite://" in run.output, textwrap.shorten(run.output, 500)
