@@ -40,8 +40,11 @@ def price_list(connection: Connection) -> list[tuple[str, str, int]]:
 
     Select only those three columns: the description column holds long texts nobody needs here.
     """
-    # TODO: your code here; the docstring above says what it must do.
-    raise NotImplementedError
+    # BEGIN SOLUTION
+    # Naming columns in select() fetches just those; select(products) would fetch every column.
+    statement = select(products.c.sku, products.c.name, products.c.price_cents).order_by(products.c.sku)
+    return [(row.sku, row.name, row.price_cents) for row in connection.execute(statement)]
+    # END SOLUTION
 
 
 def find_products(connection: Connection, category: str, max_price_cents: int | None = None) -> list[str]:
@@ -50,8 +53,18 @@ def find_products(connection: Connection, category: str, max_price_cents: int | 
     Discontinued products are never shown. With `max_price_cents`, only products costing at
     most that much (the limit itself included); `None` means no price limit.
     """
-    # TODO: your code here; the docstring above says what it must do.
-    raise NotImplementedError
+    # BEGIN SOLUTION
+    statement = (
+        select(products.c.name)
+        .where(products.c.category == category)  # a bound parameter, whatever the string holds
+        .where(products.c.discontinued.is_(False))  # several where() calls are joined with AND
+        .order_by(products.c.name)
+    )
+    # `is not None`, not truthiness: 0 is a real limit ("free products only").
+    if max_price_cents is not None:
+        statement = statement.where(products.c.price_cents <= max_price_cents)
+    return list(connection.execute(statement).scalars())
+    # END SOLUTION
 
 
 def by_price(connection: Connection) -> list[tuple[str, int]]:
@@ -59,8 +72,15 @@ def by_price(connection: Connection) -> list[tuple[str, int]]:
 
     Products with the same price are listed by name, A to Z. Sort in the database.
     """
-    # TODO: your code here; the docstring above says what it must do.
-    raise NotImplementedError
+    # BEGIN SOLUTION
+    statement = (
+        select(products.c.name, products.c.price_cents)
+        .where(products.c.stock > 0)
+        # The second key breaks ties: without it, equal prices come back in any order.
+        .order_by(products.c.price_cents.desc(), products.c.name)
+    )
+    return [(row.name, row.price_cents) for row in connection.execute(statement)]
+    # END SOLUTION
 
 
 def page(connection: Connection, number: int, size: int) -> list[str]:
@@ -70,8 +90,17 @@ def page(connection: Connection, number: int, size: int) -> list[str]:
     page boundary must not depend on luck). Only the requested page is fetched: LIMIT and
     OFFSET in the SQL. `number` or `size` below 1 raises ValueError.
     """
-    # TODO: your code here; the docstring above says what it must do.
-    raise NotImplementedError
+    # BEGIN SOLUTION
+    if number < 1 or size < 1:
+        raise ValueError(f"pages count from 1 and hold at least one product, not page {number} of size {size}")
+    statement = (
+        select(products.c.sku)
+        .order_by(products.c.name, products.c.sku)  # a total order: sku is unique
+        .limit(size)
+        .offset((number - 1) * size)  # page 1 skips nothing
+    )
+    return list(connection.execute(statement).scalars())
+    # END SOLUTION
 
 
 def export_query() -> Select[tuple[str, str, str, int, bool]]:
@@ -81,8 +110,16 @@ def export_query() -> Select[tuple[str, str, str, int, bool]]:
     be named, in this order: sku, product (the name), category, price (price_cents) and
     available (true when stock > 0).
     """
-    # TODO: your code here; the docstring above says what it must do.
-    raise NotImplementedError
+    # BEGIN SOLUTION
+    # label() names a column in the SQL (AS ...), and so in result.keys() and row._mapping.
+    return select(
+        products.c.sku,
+        products.c.name,
+        products.c.category,
+        products.c.price_cents,
+        (products.c.stock > 0).label("available"),
+    ).order_by(products.c.sku)
+    # END SOLUTION
 
 
 def categories(connection: Connection) -> list[str]:
@@ -90,5 +127,12 @@ def categories(connection: Connection) -> list[str]:
 
     Let the database remove the duplicates.
     """
-    # TODO: your code here; the docstring above says what it must do.
-    raise NotImplementedError
+    # BEGIN SOLUTION
+    statement = (
+        select(products.c.category)
+        .where(products.c.discontinued.is_(False))
+        .distinct()  # SELECT DISTINCT: one row per category
+        .order_by(products.c.category)
+    )
+    return list(connection.execute(statement).scalars())
+    # END SOLUTION
