@@ -51,9 +51,8 @@ def core_books_by(author: str, since: int) -> Select[Any]:
     # BEGIN SOLUTION
     # Core speaks in tables and columns: books.c.<name> is a column expression.
     return (
-        select(Book)
+        select(books)
         .where(books.c.author == author, books.c.published >= since)
-        .order_by(books.c.published, books.c.title)
     )
     # END SOLUTION
 

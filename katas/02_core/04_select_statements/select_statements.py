@@ -114,9 +114,9 @@ def export_query() -> Select[tuple[str, str, str, int, bool]]:
     # label() names a column in the SQL (AS ...), and so in result.keys() and row._mapping.
     return select(
         products.c.sku,
-        products.c.name,
+        products.c.name.label("product"),
         products.c.category,
-        products.c.price_cents,
+        products.c.price_cents.label("price"),
         (products.c.stock > 0).label("available"),
     ).order_by(products.c.sku)
     # END SOLUTION
@@ -131,8 +131,6 @@ def categories(connection: Connection) -> list[str]:
     statement = (
         select(products.c.category)
         .where(products.c.discontinued.is_(False))
-        .distinct()  # SELECT DISTINCT: one row per category
-        .order_by(products.c.category)
     )
-    return list(connection.execute(statement).scalars())
+    return sorted(set(connection.execute(statement).scalars()))
     # END SOLUTION
