@@ -53,6 +53,7 @@ def core_books_by(author: str, since: int) -> Select[Any]:
     return (
         select(books)
         .where(books.c.author == author, books.c.published >= since)
+        .order_by(books.c.published)
     )
     # END SOLUTION
 

@@ -42,7 +42,7 @@ def price_list(connection: Connection) -> list[tuple[str, str, int]]:
     """
     # BEGIN SOLUTION
     # Naming columns in select() fetches just those; select(products) would fetch every column.
-    statement = select(products.c.sku, products.c.name, products.c.price_cents).order_by(products.c.sku)
+    statement = select(products).order_by(products.c.sku)
     return [(row.sku, row.name, row.price_cents) for row in connection.execute(statement)]
     # END SOLUTION
 
@@ -131,6 +131,8 @@ def categories(connection: Connection) -> list[str]:
     statement = (
         select(products.c.category)
         .where(products.c.discontinued.is_(False))
+        .distinct()  # SELECT DISTINCT: one row per category
+        .order_by(products.c.category)
     )
-    return sorted(set(connection.execute(statement).scalars()))
+    return list(connection.execute(statement).scalars())
     # END SOLUTION
