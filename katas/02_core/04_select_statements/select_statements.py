@@ -42,7 +42,7 @@ def price_list(connection: Connection) -> list[tuple[str, str, int]]:
     """
     # BEGIN SOLUTION
     # Naming columns in select() fetches just those; select(products) would fetch every column.
-    statement = select(products).order_by(products.c.sku)
+    statement = select(products.c.sku, products.c.name, products.c.price_cents).order_by(products.c.sku)
     return [(row.sku, row.name, row.price_cents) for row in connection.execute(statement)]
     # END SOLUTION
 
@@ -97,7 +97,7 @@ def page(connection: Connection, number: int, size: int) -> list[str]:
         select(products.c.sku)
         .order_by(products.c.name, products.c.sku)  # a total order: sku is unique
         .limit(size)
-        .offset((number - 1) * size)  # page 1 skips nothing
+        .offset(number * size)  # page 1 skips nothing
     )
     return list(connection.execute(statement).scalars())
     # END SOLUTION

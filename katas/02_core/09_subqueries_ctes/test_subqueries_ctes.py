@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Connection, ForeignKey, Integer, MetaData, String, Table, insert
 
@@ -149,8 +149,11 @@ NAMES = [
     "Guido", "Hedy", "Ivan", "Joan", "John", "Karen", "Ken", "Leslie", "Linus", "Margaret",
     "Niklaus", "Radia", "Shafi", "Sophie", "Tim", "Tony", "Ursula", "Vint", "Whitfield", "Yukihiro",
 ]  # fmt: skip
-# Random companies per hypothesis test: enough to defeat a hard-coded answer, few enough to stay fast.
-EXAMPLES = settings(max_examples=12)
+# Random companies per hypothesis test: enough to defeat a hard-coded answer, few enough to stay
+# fast. No shrinking: every message prints the whole company, and shrinking a failure (say, a
+# function that is not written yet) would re-run the database work for seconds on each test.
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+EXAMPLES = settings(max_examples=12, phases=NO_SHRINK)
 
 DEPARTMENT_NAMES = ["Engineering", "Sales", "Research", "Support", "Legal"]
 
@@ -472,7 +475,7 @@ def test_recursion_follows_a_chart_of_any_depth(db: Connection, queries: Any, de
 
 @pytest.mark.task(7)
 @given(company=companies(max_employees=15), data=st.data())
-@settings(max_examples=20)
+@settings(max_examples=20, phases=NO_SHRINK)
 def test_recursion_for_any_org_chart(db: Connection, queries: Any, company: Company, data: st.DataObject) -> None:
     with rolled_back(db):
         company.load(db)

@@ -1,0 +1,374 @@
+"""Tests for kata 2.8, the Core inventory project. Run: pytest katas/02_core/08_project_core_queries"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import (
+    Column, Connection, DateTime, ForeignKey, Integer, MetaData, Numeric, String, Table, func, select, text,
+)
+
+from fixtures.isolation import rolled_back
+from fixtures.target import learner_module
+
+project = learner_module(__file__, "project_core_queries")
+
+# The tests' own copy of the schema: the database is built from this, not from your module.
+schema = MetaData()
+categories = Table(
+    "categories", schema,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False, unique=True),
+)
+items = Table(
+    "items", schema,
+    Column("id", Integer, primary_key=True),
+    Column("sku", String(20), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("category_id", ForeignKey("categories.id"), nullable=False),
+    Column("unit_price", Numeric(10, 2), nullable=False),
+    Column("quantity", Integer, nullable=False, server_default=text("0")),
+    Column("reorder_level", Integer, nullable=False, server_default=text("0")),
+)
+movements = Table(
+    "stock_movements", schema,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("items.id"), nullable=False),
+    Column("change", Integer, nullable=False),
+    Column("reason", String(50), nullable=False),
+    Column("moved_at", DateTime, nullable=False),
+)
+
+CATEGORIES = ["Fasteners", "Paint", "Garden"]  # Garden has no items
+# sku, name, category, unit_price, quantity, reorder_level
+ITEMS = [
+    ("SCR-100", "Wood screws 4x40, box of 100", "Fasteners", Decimal("4.95"), 40, 50),
+    ("NUT-M6", "M6 nuts, bag of 50", "Fasteners", Decimal("2.10"), 12, 12),
+    ("PNT-W1", "White paint 1 l", "Paint", Decimal("12.99"), 3, 5),
+    ("PNT-B1", "Blue paint 1 l", "Paint", Decimal("13.49"), 25, 5),
+    ("BRS-50", "Brush 50 mm", "Paint", Decimal("0.10"), 0, 0),
+]
+# sku, change, reason, moved_at
+MOVEMENTS = [
+    ("SCR-100", +100, "delivery", datetime(2024, 3, 1, 9, 0)),
+    ("SCR-100", -60, "sale", datetime(2024, 3, 5, 0, 0)),
+    ("NUT-M6", +20, "delivery", datetime(2024, 2, 1, 8, 30)),
+    ("NUT-M6", -8, "sale", datetime(2024, 3, 10, 16, 45)),
+    ("PNT-W1", -2, "sale", datetime(2024, 3, 2, 11, 0)),
+    ("PNT-W1", -1, "breakage", datetime(2024, 3, 8, 14, 0)),
+    ("PNT-B1", +25, "delivery", datetime(2024, 2, 15, 10, 0)),
+    ("BRS-50", -4, "sale", datetime(2024, 3, 3, 12, 0)),
+    ("BRS-50", +4, "return", datetime(2024, 3, 4, 12, 0)),
+]
+WHEN = datetime(2024, 4, 1, 12, 0)
+
+
+def seed(connection: Connection) -> None:
+    connection.execute(categories.insert(), [{"name": name} for name in CATEGORIES])
+    category_ids = dict(connection.execute(select(categories.c.name, categories.c.id)).all())
+    connection.execute(
+        items.insert(),
+        [
+            {"sku": sku, "name": name, "category_id": category_ids[category], "unit_price": price,
+             "quantity": quantity, "reorder_level": level}
+            for sku, name, category, price, quantity, level in ITEMS
+        ],
+    )
+    item_ids = dict(connection.execute(select(items.c.sku, items.c.id)).all())
+    connection.execute(
+        movements.insert(),
+        [{"item_id": item_ids[sku], "change": c, "reason": r, "moved_at": at} for sku, c, r, at in MOVEMENTS],
+    )
+
+
+@pytest.fixture
+def store(connection: Connection) -> Connection:
+    """Empty tables, inside the test's rolled-back transaction."""
+    schema.create_all(connection, checkfirst=False)
+    return connection
+
+
+@pytest.fixture
+def shop(store: Connection) -> Connection:
+    """The hardware shop above: 3 categories, 5 items, 9 stock movements."""
+    seed(store)
+    return store
+
+
+def item_row(connection: Connection, sku: str) -> dict[str, Any] | None:
+    stmt = (
+        select(items.c.sku, items.c.name, categories.c.name.label("category"), items.c.unit_price,
+               items.c.quantity, items.c.reorder_level)
+        .join(categories)
+        .where(items.c.sku == sku)
+    )
+    row = connection.execute(stmt).mappings().one_or_none()
+    return dict(row) if row is not None else None
+
+
+def all_items(connection: Connection) -> dict[str, dict[str, Any] | None]:
+    return {sku: item_row(connection, sku) for sku in connection.execute(select(items.c.sku)).scalars()}
+
+
+def movement_rows(connection: Connection, sku: str | None = None) -> list[tuple[Any, ...]]:
+    stmt = select(items.c.sku, movements.c.change, movements.c.reason, movements.c.moved_at).join(items)
+    if sku is not None:
+        stmt = stmt.where(items.c.sku == sku)
+    return sorted(tuple(row) for row in connection.execute(stmt.order_by(movements.c.id)))
+
+
+# -- task 1 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize(
+    ("sku", "name", "category", "price", "level"),
+    [
+        pytest.param("HSE-15", "Garden hose 15 m", "Garden", Decimal("24.90"), 2, id="existing category"),
+        pytest.param("LED-E27", "LED bulb E27", "Lighting", Decimal("3.35"), 0, id="new category"),
+    ],
+)
+def test_add_item_stores_the_item_with_no_stock_and_returns_its_id(
+    shop: Connection, queries: Any, sku: str, name: str, category: str, price: Decimal, level: int
+) -> None:
+    with queries.budget(3, because="look the category up, create it if missing, insert the item"):
+        new_id = project.Inventory(shop).add_item(sku, name, category, price, reorder_level=level)
+    stored_id = shop.execute(select(items.c.id).where(items.c.sku == sku)).scalar_one_or_none()
+    assert stored_id is not None, f"add_item() did not insert an item with SKU {sku}"
+    assert new_id == stored_id, f"add_item() should return the new item's id, {stored_id}; it returned {new_id!r}"
+    expected = {"sku": sku, "name": name, "category": category, "unit_price": price, "quantity": 0,
+                "reorder_level": level}
+    assert item_row(shop, sku) == expected, (
+        f"the stored item should be {expected} (a new item has no stock yet); found {item_row(shop, sku)}"
+    )
+
+
+@pytest.mark.task(1)
+def test_add_item_creates_a_category_once_and_then_reuses_it(shop: Connection) -> None:
+    inventory = project.Inventory(shop)
+    inventory.add_item("LED-E27", "LED bulb E27", "Lighting", Decimal("3.35"))
+    inventory.add_item("LED-GU10", "LED spot GU10", "Lighting", Decimal("4.10"))
+    inventory.add_item("WSH-M6", "M6 washers, bag of 100", "Fasteners", Decimal("1.80"))
+    names = sorted(shop.execute(select(categories.c.name)).scalars())
+    assert names == ["Fasteners", "Garden", "Lighting", "Paint"], (
+        "two items in the new category 'Lighting' and one in the existing 'Fasteners' should add exactly "
+        f"one category, Lighting; the categories are now {names}"
+    )
+    in_lighting = sorted(
+        shop.execute(select(items.c.sku).join(categories).where(categories.c.name == "Lighting")).scalars()
+    )
+    assert in_lighting == ["LED-E27", "LED-GU10"], f"both LED items belong to Lighting; found {in_lighting}"
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("sku", ["PNT-W1", "NUT-M6"])
+def test_get_item_returns_the_item_with_its_category_name(shop: Connection, queries: Any, sku: str) -> None:
+    inventory = project.Inventory(shop)
+    with queries.budget(1, because="the category name comes from a join, in the same SELECT"):
+        got = inventory.get_item(sku)
+    _, name, category, price, quantity, level = next(i for i in ITEMS if i[0] == sku)
+    expected = {"sku": sku, "name": name, "category": category, "unit_price": price, "quantity": quantity,
+                "reorder_level": level}
+    assert got == expected, f"get_item({sku!r}) should return {expected}, got {got!r}"
+    missing = inventory.get_item("NOPE-1")
+    assert missing is None, f"get_item() of an unknown SKU should return None, not {missing!r}"
+
+
+# -- task 2 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(2)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"unit_price": Decimal("5.25")},
+        {"name": "Wood screws 4x40, box of 200", "reorder_level": 20},
+        {"name": "Screws", "unit_price": Decimal("0.99"), "reorder_level": 0},
+    ],
+    ids=["price", "name and level", "all three"],
+)
+def test_update_item_changes_only_the_fields_given(shop: Connection, queries: Any, changes: dict[str, Any]) -> None:
+    before = all_items(shop)
+    with queries.budget(1, because="one UPDATE, whose SET clause lists only the given fields"):
+        found = project.Inventory(shop).update_item("SCR-100", **changes)
+    assert found is True, f"update_item() of an existing item should return True, not {found!r}"
+    after = all_items(shop)
+    expected = {**before, "SCR-100": {**(before["SCR-100"] or {}), **changes}}
+    assert after["SCR-100"] == expected["SCR-100"], (
+        f"after update_item('SCR-100', {changes}) the item should be {expected['SCR-100']}; "
+        f"it is {after['SCR-100']}. Fields that were not given must keep their values."
+    )
+    assert after == expected, "update_item() changed other items too: is the WHERE clause missing?"
+
+
+@pytest.mark.task(2)
+def test_update_item_reports_an_unknown_sku_and_refuses_an_empty_change(shop: Connection) -> None:
+    inventory = project.Inventory(shop)
+    before = all_items(shop)
+    found = inventory.update_item("NOPE-1", unit_price=Decimal("1.00"))
+    assert found is False, f"update_item() of an unknown SKU should return False, not {found!r}"
+    with pytest.raises(ValueError):
+        inventory.update_item("SCR-100")
+    assert all_items(shop) == before, "neither call may change anything"
+
+
+@pytest.mark.task(2)
+def test_delete_item_removes_the_item_and_its_movements_and_nothing_else(shop: Connection, queries: Any) -> None:
+    inventory = project.Inventory(shop)
+    others_before = [m for m in movement_rows(shop) if m[0] != "NUT-M6"]
+    with queries.budget(2, because="one DELETE for the movements, one for the item"):
+        deleted = inventory.delete_item("NUT-M6")
+    assert deleted is True, f"delete_item() of an existing item should return True, not {deleted!r}"
+    assert item_row(shop, "NUT-M6") is None, "NUT-M6 should be gone after delete_item('NUT-M6')"
+    orphans = shop.execute(
+        select(func.count()).select_from(movements).where(movements.c.item_id.not_in(select(items.c.id)))
+    ).scalar_one()
+    assert orphans == 0, f"the deleted item's {orphans} stock movements are still there: delete them too"
+    assert movement_rows(shop) == others_before, "the other items' stock movements must not change"
+    assert sorted(all_items(shop)) == ["BRS-50", "PNT-B1", "PNT-W1", "SCR-100"], "only NUT-M6 may be deleted"
+    again = inventory.delete_item("NUT-M6")
+    assert again is False, f"deleting an item that no longer exists should return False, not {again!r}"
+
+
+# -- task 3 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(3)
+def test_record_movement_changes_the_quantity_and_logs_the_movement(shop: Connection, queries: Any) -> None:
+    inventory = project.Inventory(shop)
+    with queries.budget(3):
+        after_delivery = inventory.record_movement("PNT-W1", 10, "delivery", WHEN)
+    with queries.budget(3):
+        after_sale = inventory.record_movement("PNT-W1", -13, "sale", datetime(2024, 4, 2, 9, 15))
+    assert (after_delivery, after_sale) == (13, 0), (
+        "PNT-W1 has 3; +10 should return the new quantity 13, then -13 should return 0; "
+        f"record_movement() returned {after_delivery!r} and {after_sale!r}"
+    )
+    quantity = shop.execute(select(items.c.quantity).where(items.c.sku == "PNT-W1")).scalar_one()
+    assert quantity == 0, f"the stored quantity of PNT-W1 should be 0 after +10 and -13, it is {quantity}"
+    logged = movement_rows(shop, "PNT-W1")
+    for movement in [("PNT-W1", 10, "delivery", WHEN), ("PNT-W1", -13, "sale", datetime(2024, 4, 2, 9, 15))]:
+        assert movement in logged, f"the movement {movement} should be logged in stock_movements; found {logged}"
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize(
+    ("sku", "change", "error"),
+    [("PNT-W1", -4, ValueError), ("BRS-50", -1, ValueError), ("NOPE-1", 5, LookupError)],
+    ids=["more than in stock", "nothing in stock", "unknown sku"],
+)
+def test_record_movement_refuses_and_changes_nothing(shop: Connection, sku: str, change: int, error: type) -> None:
+    before_items, before_movements = all_items(shop), movement_rows(shop)
+    with pytest.raises(error):
+        project.Inventory(shop).record_movement(sku, change, "sale", WHEN)
+    assert all_items(shop) == before_items, f"record_movement({sku!r}, {change}) failed, so no quantity may change"
+    assert movement_rows(shop) == before_movements, (
+        f"record_movement({sku!r}, {change}) failed, so no movement may be logged: check before you write"
+    )
+
+
+# -- tasks 4-6 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.task(4)
+@pytest.mark.parametrize(
+    ("restock", "expected"),
+    [
+        ({}, [("SCR-100", 40, 50), ("PNT-W1", 3, 5), ("BRS-50", 0, 0), ("NUT-M6", 12, 12)]),
+        ({"SCR-100": 50, "PNT-B1": 1, "BRS-50": 7}, [("PNT-B1", 1, 5), ("PNT-W1", 3, 5), ("NUT-M6", 12, 12),
+                                                     ("SCR-100", 50, 50)]),
+    ],
+    ids=["as seeded", "after a stock count"],
+)
+def test_low_stock_lists_items_at_or_below_their_level_biggest_shortfall_first(
+    shop: Connection, queries: Any, restock: dict[str, int], expected: list[tuple[str, int, int]]
+) -> None:
+    for sku, quantity in restock.items():
+        shop.execute(items.update().where(items.c.sku == sku).values(quantity=quantity))
+    with queries.budget(1, because="filtering and ordering are the database's job"):
+        got = [tuple(row) for row in project.Inventory(shop).low_stock()]
+    assert got == expected, (
+        "expected (sku, quantity, reorder_level) of the items AT or below their reorder level, "
+        "biggest shortfall (reorder_level - quantity) first, ties by SKU:\n"
+        f"  expected {expected}\n  got      {got}"
+    )
+
+
+def assert_money_equal(connection: Connection, got: list[Any], expected: list[tuple[str, Decimal]]) -> None:
+    __tracebackhide__ = True
+    pairs = [tuple(row) for row in got]
+    assert all(isinstance(value, Decimal) for _, value in pairs), (
+        f"stock values must be Decimal, never float (money must stay exact): got {pairs}"
+    )
+    if connection.dialect.name == "sqlite":
+        # SQLite computes NUMERIC in floating point; the Numeric type rounds it back to the scale.
+        pairs = [(name, value.quantize(Decimal("0.01"))) for name, value in pairs]
+    assert pairs == expected, (
+        "expected (category, sum of unit_price * quantity) for EVERY category ordered by name, "
+        f"0 for a category without items:\n  expected {expected}\n  got      {pairs}"
+    )
+
+
+@pytest.mark.task(5)
+def test_value_by_category_is_exact_and_lists_empty_categories(shop: Connection, queries: Any) -> None:
+    with queries.budget(1, because="one SELECT with an outer join and GROUP BY, not a query per category"):
+        got = project.Inventory(shop).value_by_category()
+    # 4.95 * 40 + 2.10 * 12 = 223.20; Garden has nothing; 12.99 * 3 + 13.49 * 25 + 0.10 * 0 = 376.22
+    assert_money_equal(shop, got, [("Fasteners", Decimal("223.20")), ("Garden", Decimal("0")),
+                                   ("Paint", Decimal("376.22"))])
+
+
+@pytest.mark.task(5)
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    stock=st.lists(
+        st.tuples(st.sampled_from(["Fasteners", "Paint", "Garden"]),
+                  st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999.99"), places=2),
+                  st.integers(min_value=0, max_value=500)),
+        max_size=8,
+    )
+)
+def test_value_by_category_matches_decimal_arithmetic(store: Connection, stock: list[tuple[str, Decimal, int]]) -> None:
+    with rolled_back(store):
+        store.execute(categories.insert(), [{"name": name} for name in ["Fasteners", "Paint", "Garden"]])
+        ids = dict(store.execute(select(categories.c.name, categories.c.id)).all())
+        if stock:
+            store.execute(items.insert(), [
+                {"sku": f"SKU-{n}", "name": f"item {n}", "category_id": ids[category], "unit_price": price,
+                 "quantity": quantity}
+                for n, (category, price, quantity) in enumerate(stock)
+            ])
+        expected = [
+            (name, sum((price * quantity for category, price, quantity in stock if category == name), Decimal(0)))
+            for name in sorted(ids)
+        ]
+        assert_money_equal(store, project.Inventory(store).value_by_category(), expected)
+
+
+@pytest.mark.task(6)
+@pytest.mark.parametrize(
+    ("since", "limit", "expected"),
+    [
+        (datetime(2024, 3, 1), 3, [("SCR-100", 160), ("BRS-50", 8), ("NUT-M6", 8)]),
+        (datetime(2024, 3, 1), 10, [("SCR-100", 160), ("BRS-50", 8), ("NUT-M6", 8), ("PNT-W1", 3)]),
+        (datetime(2024, 2, 1), 2, [("SCR-100", 160), ("NUT-M6", 28)]),
+        (datetime(2024, 3, 5), 5, [("SCR-100", 60), ("NUT-M6", 8), ("PNT-W1", 1)]),
+        (datetime(2024, 6, 1), 3, []),
+    ],
+    ids=["March top 3", "March, all", "since February top 2", "from the 5th on", "nothing yet"],
+)
+def test_top_movers_count_units_in_and_out_most_first(
+    shop: Connection, queries: Any, since: datetime, limit: int, expected: list[tuple[str, int]]
+) -> None:
+    with queries.budget(1, because="GROUP BY, ORDER BY and LIMIT in one SELECT"):
+        got = [tuple(row) for row in project.Inventory(shop).top_movers(since, limit)]
+    assert got == expected, (
+        f"top_movers(since={since:%Y-%m-%d %H:%M}, limit={limit}) should give (sku, units moved in AND out) "
+        "for movements at or after `since`, most first, ties by SKU (a sale of 4 and a return of 4 is 8 "
+        f"units moved, not 0):\n  expected {expected}\n  got      {got}"
+    )
