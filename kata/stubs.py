@@ -13,7 +13,8 @@ needs something else in its place (module-level code, a deliberately wrong start
 point), a ``# BEGIN STUB`` / ``# END STUB`` block right after it holds that text,
 commented out in the solution and uncommented in the stub.
 
-Run ``python -m kata.stubs`` to rewrite katas/ from solutions/, ``--check`` to only compare.
+Run ``python -m kata.stubs [katas/<module>/<kata> ...]`` to rewrite stubs from solutions/,
+``--check`` to only compare.
 """
 
 from __future__ import annotations
@@ -117,10 +118,10 @@ def all_katas() -> list[Path]:
     return sorted({p.parent.relative_to(SOLUTIONS) for p in SOLUTIONS.glob("*/*/*") if p.is_file()})
 
 
-def stale_stubs() -> list[Path]:
+def stale_stubs(katas: list[Path] | None = None) -> list[Path]:
     """Learner files in katas/ that differ from what their solution generates."""
     stale = []
-    for kata in all_katas():
+    for kata in katas if katas is not None else all_katas():
         for relative in learner_files(kata):
             current = KATAS / kata / relative
             expected = pristine_text(kata, relative)
@@ -133,8 +134,10 @@ def stale_stubs() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kata.stubs", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only list stubs that are out of date")
+    parser.add_argument("katas", nargs="*", help="kata directories (katas/02_core/05_insert); default: all")
     args = parser.parse_args(argv)
-    stale = stale_stubs()
+    chosen = [Path(*Path(k).resolve().relative_to(KATAS).parts[:2]) for k in args.katas] or None
+    stale = stale_stubs(chosen)
     for path in stale:
         print(f"{'out of date' if args.check else 'rewrote'}: {path.relative_to(PACK_ROOT)}")
         if not args.check:

@@ -57,7 +57,7 @@ def test_a_failing_test_shows_the_sql_the_code_sent(fake_pack: FakePack) -> None
     write_adder(fake_pack, ADDER_SOLUTION)
     run = fake_pack.pytest("katas", "-k", "in_sql")
     assert run.returncode == 1
-    assert "SQL sent by the code under test" in run.output, run.output
+    assert "SQL sent while the test ran" in run.output, run.output
     assert "INSERT INTO numbers VALUES (?)" in run.output, run.output
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
     Column, Connection, DateTime, ForeignKey, Integer, MetaData, Numeric, String, Table, func, select, text,
@@ -207,9 +207,10 @@ def test_update_item_changes_only_the_fields_given(shop: Connection, queries: An
 
 
 @pytest.mark.task(2)
-def test_update_item_reports_an_unknown_sku_and_refuses_an_empty_change(shop: Connection) -> None:
+def test_update_item_reports_an_unknown_sku_and_refuses_an_empty_change(shop: Connection, queries: Any) -> None:
     inventory = project.Inventory(shop)
     before = all_items(shop)
+    queries.clear()  # from here on, only your code's statements are recorded
     found = inventory.update_item("NOPE-1", unit_price=Decimal("1.00"))
     assert found is False, f"update_item() of an unknown SKU should return False, not {found!r}"
     with pytest.raises(ValueError):
@@ -262,8 +263,11 @@ def test_record_movement_changes_the_quantity_and_logs_the_movement(shop: Connec
     [("PNT-W1", -4, ValueError), ("BRS-50", -1, ValueError), ("NOPE-1", 5, LookupError)],
     ids=["more than in stock", "nothing in stock", "unknown sku"],
 )
-def test_record_movement_refuses_and_changes_nothing(shop: Connection, sku: str, change: int, error: type) -> None:
+def test_record_movement_refuses_and_changes_nothing(
+    shop: Connection, queries: Any, sku: str, change: int, error: type
+) -> None:
     before_items, before_movements = all_items(shop), movement_rows(shop)
+    queries.clear()  # from here on, only your code's statements are recorded
     with pytest.raises(error):
         project.Inventory(shop).record_movement(sku, change, "sale", WHEN)
     assert all_items(shop) == before_items, f"record_movement({sku!r}, {change}) failed, so no quantity may change"
@@ -333,6 +337,7 @@ def test_value_by_category_is_exact_and_lists_empty_categories(shop: Connection,
         max_size=8,
     )
 )
+@example(stock=[("Paint", Decimal("0.10"), 3), ("Paint", Decimal("0.20"), 3), ("Garden", Decimal("9999.99"), 500)])
 def test_value_by_category_matches_decimal_arithmetic(store: Connection, stock: list[tuple[str, Decimal, int]]) -> None:
     with rolled_back(store):
         store.execute(categories.insert(), [{"name": name} for name in ["Fasteners", "Paint", "Garden"]])
