@@ -23,13 +23,13 @@ departments = Table(
     "departments",
     schema,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(50), nullable=False, unique=True),
+    Column("name", String(50), nullable=False),
 )
 employees = Table(
     "employees",
     schema,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(50), nullable=False, unique=True),
+    Column("name", String(50), nullable=False),
     Column("department_id", ForeignKey("departments.id"), nullable=False),
     Column("manager_id", ForeignKey("employees.id"), nullable=True),
     Column("salary", Integer, nullable=False),
@@ -172,7 +172,8 @@ def companies(draw: st.DrawFn, max_employees: int = 12) -> Company:
     employee_ids = draw(st.lists(st.integers(1, 9999), min_size=count, max_size=count, unique=True))
     for position, (employee_id, name) in enumerate(zip(employee_ids, people)):
         earlier = employee_ids[:position]
-        manager = draw(st.none() | st.sampled_from(earlier)) if earlier else None
+        # Often the previous person's report, so that charts several levels deep are common.
+        manager = draw(st.none() | st.sampled_from(earlier) | st.just(earlier[-1])) if earlier else None
         department = draw(st.sampled_from(ids))
         salary = draw(st.sampled_from([2000, 3000, 4000, 5000, 6000]))
         company.employees.append((employee_id, name, department, manager, salary))

@@ -2,8 +2,8 @@
 
 The company's database has two tables (described below as Core `Table` objects):
 
-    departments(id INTEGER PRIMARY KEY, name VARCHAR(50) UNIQUE)
-    employees(id INTEGER PRIMARY KEY, name VARCHAR(50) UNIQUE,
+    departments(id INTEGER PRIMARY KEY, name VARCHAR(50))
+    employees(id INTEGER PRIMARY KEY, name VARCHAR(50),
               department_id INTEGER NOT NULL REFERENCES departments(id),
               manager_id INTEGER NULL REFERENCES employees(id),   -- NULL: nobody above them
               salary INTEGER NOT NULL)
@@ -34,14 +34,14 @@ departments = Table(
     "departments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(50), nullable=False, unique=True),
+    Column("name", String(50), nullable=False),
 )
 
 employees = Table(
     "employees",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(50), nullable=False, unique=True),
+    Column("name", String(50), nullable=False),
     Column("department_id", ForeignKey("departments.id"), nullable=False),
     Column("manager_id", ForeignKey("employees.id"), nullable=True),
     Column("salary", Integer, nullable=False),
