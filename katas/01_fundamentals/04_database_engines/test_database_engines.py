@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import URL, Engine, exc, make_url, text
+from sqlalchemy import URL, Engine, create_engine, exc, make_url, text
 
 from fixtures.target import learner_module
 
@@ -198,8 +198,6 @@ def test_server_url_connects_to_the_postgresql_server(engine: Engine, made: list
     url = database_engines.server_url(
         "postgresql", live.host, live.port or 5432, live.username, password, live.database
     )
-    from sqlalchemy import create_engine
-
     server = keep(made, create_engine(url))
     with server.connect() as connection:
         name = connection.execute(text("SELECT current_database()")).scalar_one()

@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Column, CursorResult, Engine, ForeignKey, Integer, String, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declarative_base, mapped_column, relationship
 
+# TODO (task 1): 1.x-style models. Make them typed 2.0 declarative classes.
 Base = declarative_base()
 
 
@@ -45,11 +46,13 @@ def find_book(session: Session, book_id: int) -> Book | None:
 
     A book the session has already loaded is returned from its identity map, without any SQL.
     """
+    # TODO (task 2): 1.x style; port it to 2.0 style.
     return session.query(Book).get(book_id)
 
 
 def books_by(session: Session, author_name: str) -> list[Book]:
     """Return the books of the author with this name, ordered by title ([] for an unknown author)."""
+    # TODO (task 2): 1.x style; port it to 2.0 style.
     return (
         session.query(Book)
         .join(Author)
@@ -61,11 +64,13 @@ def books_by(session: Session, author_name: str) -> list[Book]:
 
 def count_books_since(session: Session, year: int) -> int:
     """Return how many books were published in `year` or later (books without a year do not count)."""
+    # TODO (task 3): 1.x style; port it to 2.0 style.
     return session.query(func.count(Book.id)).filter(Book.year >= year).scalar()
 
 
 def books_per_author(session: Session) -> list[tuple[str, int]]:
     """Return (author name, number of books) for every author, those without books too, by name."""
+    # TODO (task 3): 1.x style; port it to 2.0 style.
     return (
         session.query(Author.name, func.count(Book.id))
         .outerjoin(Author.books)
@@ -81,6 +86,7 @@ def raise_prices(session: Session, author_name: str, cents: int) -> int:
     Return how many books were changed. Book objects the session has already loaded show the
     new prices afterwards. Do not commit: the caller decides.
     """
+    # TODO (task 4): 1.x style; port it to 2.0 style.
     author_ids = session.query(Author.id).filter(Author.name == author_name)
     return (
         session.query(Book)
@@ -97,6 +103,7 @@ def add_author_with_books(engine: Engine, name: str, books: Sequence[tuple[str, 
     is stored. Whatever happens, the session is closed (its connection back in the pool) when
     the function returns or raises.
     """
+    # TODO (task 5): 1.x style; port it to 2.0 style.
     session = Session(bind=engine)
     if session.query(Author).filter_by(name=name).first() is not None:
         raise ValueError(f"{name} is already in the catalogue")

@@ -49,6 +49,7 @@ class Book(Base):
 
 # END SOLUTION
 # BEGIN STUB
+# # TODO (task 1): 1.x-style models. Make them typed 2.0 declarative classes.
 # Base = declarative_base()
 #
 #
@@ -81,6 +82,7 @@ def find_book(session: Session, book_id: int) -> Book | None:
     return session.get(Book, book_id)
     # END SOLUTION
     # BEGIN STUB
+    # # TODO (task 2): 1.x style; port it to 2.0 style.
     # return session.query(Book).get(book_id)
     # END STUB
 
@@ -93,6 +95,7 @@ def books_by(session: Session, author_name: str) -> list[Book]:
     return list(session.scalars(statement))
     # END SOLUTION
     # BEGIN STUB
+    # # TODO (task 2): 1.x style; port it to 2.0 style.
     # return (
     #     session.query(Book)
     #     .join(Author)
@@ -110,6 +113,7 @@ def count_books_since(session: Session, year: int) -> int:
     return session.execute(statement).scalar_one()
     # END SOLUTION
     # BEGIN STUB
+    # # TODO (task 3): 1.x style; port it to 2.0 style.
     # return session.query(func.count(Book.id)).filter(Book.year >= year).scalar()
     # END STUB
 
@@ -126,6 +130,7 @@ def books_per_author(session: Session) -> list[tuple[str, int]]:
     return [(name, count) for name, count in session.execute(statement)]
     # END SOLUTION
     # BEGIN STUB
+    # # TODO (task 3): 1.x style; port it to 2.0 style.
     # return (
     #     session.query(Author.name, func.count(Book.id))
     #     .outerjoin(Author.books)
@@ -155,6 +160,7 @@ def raise_prices(session: Session, author_name: str, cents: int) -> int:
     return result.rowcount
     # END SOLUTION
     # BEGIN STUB
+    # # TODO (task 4): 1.x style; port it to 2.0 style.
     # author_ids = session.query(Author.id).filter(Author.name == author_name)
     # return (
     #     session.query(Book)
@@ -189,6 +195,7 @@ def add_author_with_books(engine: Engine, name: str, books: Sequence[tuple[str, 
         return author.id
     # END SOLUTION
     # BEGIN STUB
+    # # TODO (task 5): 1.x style; port it to 2.0 style.
     # session = Session(bind=engine)
     # if session.query(Author).filter_by(name=name).first() is not None:
     #     raise ValueError(f"{name} is already in the catalogue")
