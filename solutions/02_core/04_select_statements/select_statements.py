@@ -6,6 +6,8 @@ Every function receives a Connection and only reads; the caller owns the transac
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -92,7 +94,9 @@ def page(connection: Connection, number: int, size: int) -> list[str]:
     """
     # BEGIN SOLUTION
     if number < 1 or size < 1:
-        raise ValueError(f"pages count from 1 and hold at least one product, not page {number} of size {size}")
+        raise ValueError(
+            f"pages count from 1 and hold at least one product, not page {number} of size {size}"
+        )
     statement = (
         select(products.c.sku)
         .order_by(products.c.name, products.c.sku)  # a total order: sku is unique
@@ -103,7 +107,7 @@ def page(connection: Connection, number: int, size: int) -> list[str]:
     # END SOLUTION
 
 
-def export_query() -> Select[tuple[str, str, str, int, bool]]:
+def export_query() -> Select[Any]:
     """Build (do not run) the statement behind the CSV export, ordered by sku.
 
     The export tool runs it and writes the result's keys as the CSV header, so the columns must
