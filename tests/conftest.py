@@ -41,9 +41,11 @@ class FakePack:
         return path
 
     def pytest(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
-        environment = {**os.environ, **(env or {})}
-        environment.pop("PYTEST_XDIST_WORKER", None)
-        environment.pop("KATA_DB_URL", None) if "KATA_DB_URL" not in (env or {}) else None
+        # The outer run's worker and database settings are not the fake pack's.
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("KATA_", "PYTEST_XDIST", "PYTEST_CURRENT"))
+        }
+        environment.update(env or {})
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
             cwd=self.root,
