@@ -77,6 +77,22 @@ def create_drop(database):
 
 
 @N
+def test_bare(i):
+    """No fixture at all: pytest's own per-test cost, subtracted to get each fixture's cost."""
+
+
+@pytest.fixture
+def trivial():
+    """A fixture that does nothing: what pytest's fixture machinery alone costs."""
+    yield None
+
+
+@N
+def test_trivial_fixture(trivial, i):
+    pass
+
+
+@N
 def test_connection_empty(connection, i):
     pass
 
@@ -174,11 +190,19 @@ def main() -> int:
     backends = [("SQLite", "sqlite://")] + ([("PostgreSQL", args.pg_url)] if args.pg_url else [])
     print(f"   {'variant':<28}" + "".join(f"{name:>12}" for name, _ in backends))
     results = {name: bench_isolation(url) for name, url in backends}
-    for variant in ("connection_empty", "connection_with_work", "session_with_work", "create_drop_empty", "create_drop_with_work"):
+    variants = ("bare", "trivial_fixture", "connection_empty", "connection_with_work", "session_with_work", "create_drop_empty", "create_drop_with_work")
+    for variant in variants:
         print(f"   {variant:<28}" + "".join(f"{results[name][variant]:>12.2f}" for name, _ in backends))
+    print("   What each fixture adds over a do-nothing fixture (empty bodies):")
     for name, _ in backends:
         r = results[name]
-        print(f"   {name}: create/drop costs {r['create_drop_empty'] / r['connection_empty']:.0f}x the isolation fixture (empty bodies)")
+        isolation = r["connection_empty"] - r["trivial_fixture"]
+        create_drop = r["create_drop_empty"] - r["trivial_fixture"]
+        print(
+            f"   {name}: isolation {isolation:.2f} ms, create/drop {create_drop:.2f} ms ({create_drop / isolation:.0f}x); "
+            f"whole tests, pytest included: {r['connection_empty']:.2f} vs {r['create_drop_empty']:.2f} ms "
+            f"({r['create_drop_empty'] / r['connection_empty']:.1f}x)"
+        )
 
     if not args.skip_pack:
         print("\n3. Whole pack verification, -n auto:")
