@@ -17,7 +17,7 @@ def main() -> int:
     python = ensure_environment()
     activate = ". .venv/bin/activate" if sys.platform != "win32" else r".venv\Scripts\activate"
     print(f"\nReady. The first kata's tests, red until you make them green:\n", flush=True)
-    subprocess.run([str(venv_bin("pytest")), FIRST_KATA, "-q", "--no-header"], cwd=PACK_ROOT)
+    subprocess.run([str(venv_bin("pytest")), FIRST_KATA, "-q", "--no-header", "-rN"], cwd=PACK_ROOT)
     print(
         f"\nNext:\n"
         f"  1. {activate}\n"
