@@ -136,14 +136,17 @@ def median_of(runs: int, command: list[str], cwd: Path) -> float:
     return statistics.median(timed(command, cwd) for _ in range(runs))
 
 
-def bench_one_kata(runs: int) -> tuple[float, float]:
+def bench_one_kata(runs: int) -> tuple[float, float, float]:
+    """(floor, floor without the plugins the pack switches off, one kata)."""
     floor_dir = Path(tempfile.mkdtemp(prefix="kata-floor-"))
     (floor_dir / "test_floor.py").write_text(FLOOR_TEST)
     (floor_dir / "pytest.ini").write_text("[pytest]\n")
-    floor = median_of(runs, [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_floor.py"], floor_dir)
+    bare = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_floor.py"]
+    floor = median_of(runs, bare, floor_dir)
+    floor_same_plugins = median_of(runs, [*bare, "-p", "no:anyio", "-p", "no:faker"], floor_dir)
     shutil.rmtree(floor_dir)
     kata = median_of(runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "--solutions"], PACK_ROOT)
-    return floor, kata
+    return floor, floor_same_plugins, kata
 
 
 def bench_isolation(url: str) -> dict[str, float]:
@@ -181,10 +184,14 @@ def main() -> int:
     parser.add_argument("--skip-pack", action="store_true", help="leave out the whole-pack timing")
     args = parser.parse_args()
 
-    floor, kata = bench_one_kata(args.runs)
+    floor, floor_same_plugins, kata = bench_one_kata(args.runs)
     print(f"1. One kata ({ONE_KATA}, --solutions), median of {args.runs}:")
     print(f"   floor (bare pytest, one trivial test importing sqlalchemy): {floor:.2f} s")
-    print(f"   one kata:                                                   {kata:.2f} s  ({kata / floor:.2f}x the floor)")
+    print(f"   the same, with anyio's and Faker's plugins off as the pack: {floor_same_plugins:.2f} s")
+    print(
+        f"   one kata:                                                   {kata:.2f} s  "
+        f"({kata / floor:.2f}x the floor, {kata / floor_same_plugins:.2f}x the like-for-like floor)"
+    )
 
     print(f"\n2. Per-test cost, ms, median of {TESTS_PER_VARIANT} tests (setup + call + teardown):")
     backends = [("SQLite", "sqlite://")] + ([("PostgreSQL", args.pg_url)] if args.pg_url else [])
