@@ -25,6 +25,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from kata.backups import backup
 from kata.paths import KATAS, PACK_ROOT, SOLUTIONS
 
 BEGIN_SOLUTION = "# BEGIN SOLUTION"
@@ -138,13 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = [Path(*Path(k).resolve().relative_to(KATAS).parts[:2]) for k in args.katas] or None
     stale = stale_stubs(chosen)
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path.relative_to(PACK_ROOT)}")
+        return 1 if stale else 0
+    # A learner's work in katas/ looks exactly like a stale stub: keep a copy before rewriting.
+    saved = backup(stale)
     for path in stale:
-        print(f"{'out of date' if args.check else 'rewrote'}: {path.relative_to(PACK_ROOT)}")
-        if not args.check:
-            kata = path.relative_to(KATAS)
-            kata_dir = Path(*kata.parts[:2])
-            write_stubs(kata_dir, KATAS / kata_dir)
-    return 1 if (stale and args.check) else 0
+        kata = Path(*path.relative_to(KATAS).parts[:2])
+        write_stubs(kata, KATAS / kata)
+        print(f"rewrote: {path.relative_to(PACK_ROOT)}")
+    if saved:
+        print(f"the previous versions are in {saved.relative_to(PACK_ROOT)}/")
+    return 0
 
 
 def _find(lines: list[str], start: int, marker: str, filename: str) -> int:
