@@ -10,14 +10,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
 from kata.paths import PACK_ROOT
 
 SUITE = PACK_ROOT / "tests" / "isolation_suite"
 
 
-def run_suite(db_url: str, seed: int, workers: str) -> subprocess.CompletedProcess[str]:
+def run_suite(db_url: str, seed: int, workers: str, names_file: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable, "-m", "pytest", str(SUITE), "-o", "python_files=hostile_*.py",
@@ -26,7 +29,7 @@ def run_suite(db_url: str, seed: int, workers: str) -> subprocess.CompletedProce
             "-W", "ignore::pytest.PytestUnraisableExceptionWarning",
         ],
         cwd=PACK_ROOT,
-        env={**os.environ, "KATA_HOSTILE_SEED": str(seed)},
+        env={**os.environ, "KATA_HOSTILE_SEED": str(seed), "KATA_HOSTILE_DBNAMES": str(names_file or "")},
         capture_output=True,
         text=True,
         timeout=600,
@@ -40,6 +43,16 @@ def test_hostile_suite_on_sqlite(seed: int, workers: str) -> None:
 
 
 @pytest.mark.parametrize(("seed", "workers"), [(3, "0"), (4, "2")], ids=["serial", "two-workers"])
-def test_hostile_suite_on_postgresql(postgres_url: str, seed: int, workers: str) -> None:
-    result = run_suite(postgres_url, seed, workers)
+def test_hostile_suite_on_postgresql(postgres_url: str, seed: int, workers: str, tmp_path: Path) -> None:
+    names_file = tmp_path / "databases.txt"
+    result = run_suite(postgres_url, seed, workers, names_file)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    used = names_file.read_text().split()
+    assert len(used) == (1 if workers == "0" else int(workers)), f"one database per worker expected: {used}"
+    admin = create_engine(postgres_url)
+    try:
+        with admin.connect() as conn:
+            left = conn.execute(text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"), {"names": used})
+            assert not left.all(), f"worker databases were not dropped: {used}"
+    finally:
+        admin.dispose()

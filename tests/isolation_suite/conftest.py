@@ -27,6 +27,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         items[:] = ours + others
 
 
+@pytest.fixture(scope="session", autouse=True)
+def report_database_name(database: Database) -> None:
+    """Tell the outer test which worker database was used, so it can check it was dropped."""
+    names_file = os.environ.get("KATA_HOSTILE_DBNAMES")
+    if names_file:
+        with open(names_file, "a") as out:
+            out.write(f"{database.backend.url.database}\n")
+
+
 @pytest.fixture(autouse=True)
 def starts_on_an_empty_database(database: Database) -> None:
     left = database.leftovers()
