@@ -66,6 +66,9 @@ PRODUCTS = [
         (5, "COF-2", "Decaf", "Coffee", 930, 0, True),
         (6, "COF-3", "Espresso", "Coffee", 990, 4, True),
         (7, "MUG-1", "Mug", "Kitchen", 1200, 8, False),
+        # A quote in a value: SQL built with f-strings breaks on it (or does something else entirely).
+        (8, "BOX-1", "Tasting box", "Chef's picks", 2500, 3, False),
+        (9, "BOX-2", "Old tasting box", "Chef's picks", 2200, 5, True),
     ]
 ]
 # total_cents as stored: stale for the open orders, what was charged for the others.
@@ -142,7 +145,9 @@ def kinds(queries: Any) -> list[str]:
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize(
-    ("category", "cents"), [("Tea", 50), ("Coffee", 125), ("Kitchen", -200)], ids=["tea", "coffee", "kitchen"]
+    ("category", "cents"),
+    [("Tea", 50), ("Coffee", 125), ("Kitchen", -200), ("Chef's picks", 75)],
+    ids=["tea", "coffee", "kitchen", "a quote in the category"],
 )
 def test_raise_prices_changes_only_that_categorys_products_still_sold(
     shop: Connection, category: str, cents: int
@@ -177,8 +182,12 @@ def test_raise_prices_is_one_update_computed_by_the_database(shop: Connection, q
 
 @pytest.mark.task(1)
 def test_raise_prices_of_an_unknown_category_changes_nothing(shop: Connection) -> None:
-    changed = update_delete.raise_prices(shop, "Garden", 100)
-    assert changed == 0, f"no product is in the Garden category: expected 0 changed, got {changed!r}"
+    # A category typed by a user: it must be a bound parameter, never pasted into the SQL.
+    changed = update_delete.raise_prices(shop, "Garden' OR 'x' = 'x", 100)
+    assert changed == 0, (
+        "no product is in the category \"Garden' OR 'x' = 'x\" (it is one value, passed as a bound "
+        f"parameter, not SQL): expected 0 changed, got {changed!r}"
+    )
     got = {sku: row["price_cents"] for sku, row in product_rows(shop).items()}
     assert got == {p["sku"]: p["price_cents"] for p in PRODUCTS}, "no price should change"
 
@@ -189,8 +198,14 @@ def test_raise_prices_of_an_unknown_category_changes_nothing(shop: Connection) -
 @pytest.mark.task(2)
 @pytest.mark.parametrize(
     ("skus", "newly"),
-    [(["TEA-1", "COF-2", "NOPE-1"], 1), (["TEA-1", "TEA-2", "MUG-1"], 3), (["COF-3", "TEA-9"], 0), ([], 0)],
-    ids=["mixed", "three on sale", "already discontinued", "none"],
+    [
+        (["TEA-1", "COF-2", "NOPE-1"], 1),
+        (["TEA-1", "TEA-2", "MUG-1"], 3),
+        (["COF-3", "TEA-9"], 0),
+        ([], 0),
+        (["COF-1", "NOPE') OR ('x' = 'x"], 1),
+    ],
+    ids=["mixed", "three on sale", "already discontinued", "none", "a sku typed by a user"],
 )
 def test_discontinue_counts_only_the_newly_discontinued(
     shop: Connection, skus: list[str], newly: int
@@ -230,7 +245,10 @@ def test_discontinue_is_one_update(shop: Connection, queries: Any) -> None:
 def test_ship_paid_orders_ships_them_and_returns_their_ids(
     shop: Connection, queries: Any, paid: set[int], open_: set[int]
 ) -> None:
-    set_status(shop, "paid", paid)
+    # One order at a time, highest id first: on PostgreSQL the updated rows then lie in that order
+    # on disk, and an UPDATE ... RETURNING without sorting returns them in that order too.
+    for order_id in sorted(paid, reverse=True):
+        set_status(shop, "paid", {order_id})
     set_status(shop, "open", open_)
     before = order_rows(shop)
     queries.clear()
@@ -399,4 +417,27 @@ def test_remove_dead_stock_is_one_statement(shop: Connection, queries: Any) -> N
     assert kinds(queries) == ["DELETE"], (
         "one DELETE ... RETURNING sku deletes the rows and says which ones, in one round trip:\n"
         + queries.listing()
+    )
+
+
+# -- every task: the caller owns the transaction ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        pytest.param("raise_prices", ("Tea", 10), marks=pytest.mark.task(1), id="raise_prices"),
+        pytest.param("discontinue", (["TEA-1"],), marks=pytest.mark.task(2), id="discontinue"),
+        pytest.param("ship_paid_orders", (), marks=pytest.mark.task(3), id="ship_paid_orders"),
+        pytest.param("recalculate_totals", (), marks=pytest.mark.task(4), id="recalculate_totals"),
+        pytest.param("purge_cancelled_orders", (), marks=pytest.mark.task(5), id="purge_cancelled_orders"),
+        pytest.param("remove_dead_stock", (), marks=pytest.mark.task(6), id="remove_dead_stock"),
+    ],
+)
+def test_functions_leave_the_callers_transaction_open(shop: Connection, name: str, args: tuple[Any, ...]) -> None:
+    outer = shop.get_transaction()
+    getattr(update_delete, name)(shop, *args)
+    assert outer is not None and outer.is_active and shop.get_transaction() is outer, (
+        f"{name}() ended the caller's transaction (connection.commit() or rollback()): the caller owns "
+        "it and decides, after this and maybe other changes, whether to commit them all or none"
     )

@@ -106,6 +106,18 @@ def as_tuples(rows: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
+def assert_rows_are_the_selects(connection: Connection, queries: Any, report: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run the function's one SELECT again: what the database answered is what it should return."""
+    __tracebackhide__ = True
+    statement = queries.statements[-1]
+    answered = as_tuples(connection.exec_driver_sql(statement.sql, statement.params))
+    assert unordered(answered) == unordered(rows), (
+        f"{report}() should return the rows its SELECT gives, as they are: its SELECT answered "
+        f"{len(answered)} rows, the function returned {len(rows)}. Matching or filtering rows in Python "
+        "(a cross join and a loop, say) is the database's job, done with the right joins."
+    )
+
+
 def unordered(pairs: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Sort pairs that may hold None (None sorts first), to compare results whose order is free."""
     return sorted(pairs, key=lambda pair: tuple((value is not None, value or "") for value in pair))
@@ -215,10 +227,19 @@ def test_project_team_lists_members_with_their_department(staff: Connection, com
 
 
 @pytest.mark.task(5)
-@pytest.mark.parametrize("project", ["Cosmos", "Nonexistent"])
-def test_project_team_of_an_empty_or_unknown_project_is_empty(firm: Connection, project: str) -> None:
+@pytest.mark.parametrize(
+    "project", ["Cosmos", "Nonexistent", "Apollo' OR 'x' = 'x"], ids=["Cosmos", "Nonexistent", "a quote in the name"]
+)
+def test_project_team_of_an_empty_or_unknown_project_is_empty(
+    firm: Connection, queries: Any, project: str
+) -> None:
     got = as_tuples(core_joins.project_team(firm, project))
-    assert got == [], f"nobody works on {project!r}, so its team is [], not {got}"
+    assert got == [], (
+        f"nobody works on {project!r}, so its team is [], not {got} (a project name is one value, passed "
+        "as a bound parameter, never pasted into the SQL)"
+    )
+    if queries.count == 1:  # (an early return without any SELECT is fine too)
+        assert_rows_are_the_selects(firm, queries, "project_team", got)
 
 
 @pytest.mark.task(6)
@@ -235,6 +256,31 @@ def test_badge_audit_keeps_unmatched_rows_of_both_sides(staff: Connection, compa
         "expected every employee AND every badge (order does not matter): (name, None) for an employee "
         "without a badge, (None, code) for a badge issued to nobody. A left or right join loses one of "
         f"the two kinds; a FULL OUTER JOIN keeps both:\n  expected {expected}\n  got      {got}"
+    )
+
+
+# One department whose people were hired in no particular order, and an empty one.
+CANTEEN = Company(
+    departments=[(1, "Kitchen"), (2, "Yard")],
+    employees=[
+        (1, "Mira", 1, None), (2, "Hugo", 1, 1), (3, "Selma", 1, 1), (4, "Bo", 1, 1),
+        (5, "Quinn", 1, 1), (6, "Dario", 1, 1), (7, "Lena", 1, 1), (8, "Abe", 1, 1),
+    ],
+    projects=[(1, "Menu")],
+    assignments=[(1, 1)],
+    badges=[("K-1", 1)],
+)
+
+
+@pytest.mark.task(3)
+def test_department_rosters_order_the_people_of_a_department_by_name(connection: Connection) -> None:
+    build(connection, CANTEEN)
+    got = as_tuples(core_joins.department_rosters(connection))
+    expected = [(name, "Kitchen") for name in sorted(e[1] for e in CANTEEN.employees)] + [(None, "Yard")]
+    assert got == expected, (
+        "within one department the people come in name order (ORDER BY department name, THEN employee "
+        "name); without the second key the database may return them in any order, for example the order "
+        f"they were hired in:\n  expected {expected}\n  got      {got}"
     )
 
 
@@ -257,6 +303,8 @@ def test_each_report_is_one_select(firm: Connection, queries: Any, report: str, 
     queries.assert_count(
         1, because=f"{report}() is one SELECT with joins: the database matches the rows, not Python loops"
     )
-    assert queries.statements[0].sql.lstrip().upper().startswith("SELECT"), (
-        f"{report}() should send a SELECT, it sent: {queries.statements[0].sql}"
+    statement = queries.statements[0]
+    assert statement.sql.lstrip().upper().startswith("SELECT"), (
+        f"{report}() should send a SELECT, it sent: {statement.sql}"
     )
+    assert_rows_are_the_selects(firm, queries, report, rows)

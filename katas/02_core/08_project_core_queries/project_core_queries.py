@@ -117,7 +117,8 @@ class Inventory:
         the new quantity.
 
         LookupError for an unknown SKU; ValueError when the quantity would fall below zero.
-        In both cases nothing changes. At most 3 statements.
+        In both cases nothing changes. At most 3 statements. The database computes the new
+        quantity, so a sale someone else records meanwhile is never lost.
         """
         # TODO: your code here; the docstring above says what it must do.
         raise NotImplementedError

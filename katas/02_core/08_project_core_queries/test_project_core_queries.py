@@ -10,7 +10,19 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
-    Column, Connection, DateTime, ForeignKey, Integer, MetaData, Numeric, String, Table, func, select, text,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    event,
+    func,
+    select,
+    text,
 )
 
 from fixtures.isolation import rolled_back
@@ -131,6 +143,9 @@ def movement_rows(connection: Connection, sku: str | None = None) -> list[tuple[
     [
         pytest.param("HSE-15", "Garden hose 15 m", "Garden", Decimal("24.90"), 2, id="existing category"),
         pytest.param("LED-E27", "LED bulb E27", "Lighting", Decimal("3.35"), 0, id="new category"),
+        pytest.param(
+            "KID-01", "Children's rake", "Children's corner", Decimal("7.50"), 1, id="quotes in the names"
+        ),
     ],
 )
 def test_add_item_stores_the_item_with_no_stock_and_returns_its_id(
@@ -323,7 +338,7 @@ def test_value_by_category_is_exact_and_lists_empty_categories(shop: Connection,
     with queries.budget(1, because="one SELECT with an outer join and GROUP BY, not a query per category"):
         got = project.Inventory(shop).value_by_category()
     # 4.95 * 40 + 2.10 * 12 = 223.20; Garden has nothing; 12.99 * 3 + 13.49 * 25 + 0.10 * 0 = 376.22
-    assert_money_equal(shop, got, [("Fasteners", Decimal("223.20")), ("Garden", Decimal("0")),
+    assert_money_equal(shop, got, [("Fasteners", Decimal("223.20")), ("Garden", Decimal(0)),
                                    ("Paint", Decimal("376.22"))])
 
 
@@ -376,4 +391,98 @@ def test_top_movers_count_units_in_and_out_most_first(
         f"top_movers(since={since:%Y-%m-%d %H:%M}, limit={limit}) should give (sku, units moved in AND out) "
         "for movements at or after `since`, most first, ties by SKU (a sale of 4 and a return of 4 is 8 "
         f"units moved, not 0):\n  expected {expected}\n  got      {got}"
+    )
+
+
+# -- every task: values are bound parameters, and the caller owns the transaction ---------------
+
+SNEAKY_SKU = "NOPE' OR 'x' = 'x"  # a SKU typed into a search box: pasted into SQL, it matches every item
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments", "expected"),
+    [
+        pytest.param("get_item", (SNEAKY_SKU,), None, marks=pytest.mark.task(1), id="get_item"),
+        pytest.param("update_item", (SNEAKY_SKU,), False, marks=pytest.mark.task(2), id="update_item"),
+        pytest.param("delete_item", (SNEAKY_SKU,), False, marks=pytest.mark.task(2), id="delete_item"),
+        pytest.param("record_movement", (SNEAKY_SKU, 5, "delivery", WHEN), LookupError,
+                     marks=pytest.mark.task(3), id="record_movement"),
+    ],
+)
+def test_a_sku_is_a_value_never_sql(shop: Connection, method: str, arguments: tuple[Any, ...], expected: Any) -> None:
+    before_items, before_movements = all_items(shop), movement_rows(shop)
+    inventory = project.Inventory(shop)
+    call = getattr(inventory, method)
+    kwargs = {"unit_price": Decimal("0.01")} if method == "update_item" else {}
+    if expected is LookupError:
+        with pytest.raises(LookupError):
+            call(*arguments, **kwargs)
+    else:
+        got = call(*arguments, **kwargs)
+        assert got == expected, (
+            f"{method}({SNEAKY_SKU!r}) should return {expected!r}: no item has that SKU. Got {got!r}. "
+            "Is the SKU pasted into an SQL string instead of passed as a bound parameter?"
+        )
+    assert (all_items(shop), movement_rows(shop)) == (before_items, before_movements), (
+        f"{method}({SNEAKY_SKU!r}) changed the stock although no item has that SKU: a value pasted into "
+        "SQL becomes SQL"
+    )
+
+
+@pytest.mark.task(3)
+@pytest.mark.backends("postgresql", reason="SQLite lets only one transaction write at a time, so a concurrent "
+                      "sale cannot slip in between a read and a write there")
+def test_record_movement_does_not_lose_a_sale_made_meanwhile(shop: Connection) -> None:
+    """Another cashier sells 2 tins between your read and your write: the stock must count both sales."""
+    sent: list[str] = []
+    sneaked = False
+
+    def another_cashier(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        # Just before your first UPDATE, unless you locked the row first (SELECT ... FOR UPDATE).
+        nonlocal sneaked
+        sent.append(statement)
+        locked = any("FOR UPDATE" in earlier.upper() for earlier in sent)
+        if not sneaked and not locked and statement.lstrip().upper().startswith("UPDATE"):
+            sneaked = True
+            cursor.execute("UPDATE items SET quantity = quantity - 2 WHERE sku = 'PNT-B1'")
+
+    event.listen(shop, "before_cursor_execute", another_cashier)
+    try:
+        returned = project.Inventory(shop).record_movement("PNT-B1", -5, "sale", WHEN)
+    finally:
+        event.remove(shop, "before_cursor_execute", another_cashier)
+    stored = shop.execute(select(items.c.quantity).where(items.c.sku == "PNT-B1")).scalar_one()
+    expected = 25 - 2 - 5 if sneaked else 25 - 5
+    assert (returned, stored) == (expected, expected), (
+        f"PNT-B1 had 25; another cashier sold 2 just before your UPDATE, and you sold 5, so {expected} are "
+        f"left. record_movement() returned {returned!r} and stored {stored!r}: a quantity computed in Python "
+        "from a value read earlier overwrites the other sale. Let the database compute it "
+        "(SET quantity = quantity + :change), in an UPDATE whose WHERE also checks the stock."
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "arguments"),
+    [
+        pytest.param("add_item", ("LED-E27", "LED bulb E27", "Lighting", Decimal("3.35")),
+                     marks=pytest.mark.task(1), id="add_item"),
+        pytest.param("get_item", ("PNT-W1",), marks=pytest.mark.task(1), id="get_item"),
+        pytest.param("update_item", ("PNT-W1", {"unit_price": Decimal("11.99")}), marks=pytest.mark.task(2),
+                     id="update_item"),
+        pytest.param("delete_item", ("NUT-M6",), marks=pytest.mark.task(2), id="delete_item"),
+        pytest.param("record_movement", ("PNT-W1", 4, "delivery", WHEN), marks=pytest.mark.task(3),
+                     id="record_movement"),
+        pytest.param("low_stock", (), marks=pytest.mark.task(4), id="low_stock"),
+        pytest.param("value_by_category", (), marks=pytest.mark.task(5), id="value_by_category"),
+        pytest.param("top_movers", (datetime(2024, 3, 1),), marks=pytest.mark.task(6), id="top_movers"),
+    ],
+)
+def test_methods_leave_the_callers_transaction_open(shop: Connection, method: str, arguments: tuple[Any, ...]) -> None:
+    outer = shop.get_transaction()
+    positional = [a for a in arguments if not isinstance(a, dict)]
+    keywords = next((a for a in arguments if isinstance(a, dict)), {})
+    getattr(project.Inventory(shop), method)(*positional, **keywords)
+    assert outer is not None and outer.is_active and shop.get_transaction() is outer, (
+        f"Inventory.{method}() ended the caller's transaction (connection.commit() or rollback()): the "
+        "repository never commits; the caller decides whether a request's calls are kept all together or not at all"
     )

@@ -76,7 +76,7 @@ def raise_prices(connection: Connection, category: str, cents: int) -> int:
 
 
 def discontinue(connection: Connection, skus: Sequence[str]) -> int:
-    """Mark the products with these skus as discontinued, in one UPDATE statement.
+    """Mark the products with these skus as discontinued, in one UPDATE statement (nothing else).
 
     Return how many products were newly discontinued: unknown skus and products that were
     already discontinued do not count.
@@ -131,7 +131,8 @@ def recalculate_totals(connection: Connection) -> int:
 def purge_cancelled_orders(connection: Connection) -> int:
     """Delete every 'cancelled' order together with its lines; return how many orders were deleted.
 
-    One DELETE per table, not one per order. Other orders and their lines stay.
+    Two statements: one DELETE per table (not one per order, and no SELECT of the ids first).
+    Other orders and their lines stay.
     """
     # BEGIN SOLUTION
     cancelled = select(orders.c.id).where(orders.c.status == "cancelled")

@@ -161,7 +161,8 @@ class Inventory:
         the new quantity.
 
         LookupError for an unknown SKU; ValueError when the quantity would fall below zero.
-        In both cases nothing changes. At most 3 statements.
+        In both cases nothing changes. At most 3 statements. The database computes the new
+        quantity, so a sale someone else records meanwhile is never lost.
         """
         # BEGIN SOLUTION
         # One conditional UPDATE checks and changes the stock together: the database, not a value
