@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Connection, Engine, text
 
@@ -47,6 +49,31 @@ def shop_engine(engine: Engine) -> Engine:
     return engine
 
 
+def values_sent(parameters: Any) -> list[Any]:
+    """Every value in a statement's parameters, whatever their shape (tuple, dict, list of them)."""
+    if isinstance(parameters, dict):
+        return list(parameters.values())
+    if isinstance(parameters, (list, tuple)):
+        return [value for item in parameters for value in values_sent(item)]
+    return [parameters]
+
+
+def assert_bound(queries: Any, function: str, **values: object) -> None:
+    """Each value travelled as a bound parameter of some statement, and no string value is in the SQL text."""
+    __tracebackhide__ = True
+    sent = [value for statement in queries.statements for value in values_sent(statement.params)]
+    for name, value in values.items():
+        assert value in sent, (
+            f"{function}() should send {name}={value!r} as a bound parameter (text('... :{name}'), "
+            f"{{'{name}': {name}}}); the parameters sent were {[s.params for s in queries.statements]!r}"
+        )
+        if isinstance(value, str):
+            pasted = [s.sql for s in queries.statements if value in s.sql]
+            assert not pasted, (
+                f"{function}() pasted {name}={value!r} into the SQL text instead of binding it: {pasted}"
+            )
+
+
 def stock_of(engine: Engine) -> dict[str, int]:
     """Stock per ISBN as a brand-new connection sees it: only committed work is visible there."""
     with engine.connect() as connection:
@@ -63,11 +90,16 @@ def test_count_titles_counts_the_rows_in_the_table(connection: Connection, rows:
 
 
 @pytest.mark.task(2)
-def test_find_book_returns_the_row_as_a_dict(shop: Connection) -> None:
-    book = connection_basics.find_book(shop, "978-0-00-000004")
-    assert book == BOOKS[3], (
+@pytest.mark.parametrize("wanted", BOOKS, ids=[book["title"] for book in BOOKS])
+def test_find_book_returns_the_row_as_a_dict(shop: Connection, wanted: dict[str, object]) -> None:
+    book = connection_basics.find_book(shop, wanted["isbn"])
+    assert book == wanted, (
         "find_book() should return every column of the row as a plain dict "
-        f"(column name -> value); expected {BOOKS[3]}, got {book!r}"
+        f"(column name -> value); expected {wanted}, got {book!r}"
+    )
+    assert type(book) is dict, (
+        f"find_book() should return a plain dict, not a {type(book).__name__}: "
+        "dict(row) of a mappings() row, or dict(row._mapping)"
     )
 
 
@@ -85,16 +117,23 @@ def test_find_book_sends_the_isbn_as_a_bound_parameter(shop: Connection, queries
         f"find_book({hostile!r}) returned {book!r}: the input became part of the SQL. "
         "Pass values as bound parameters (text('... WHERE isbn = :isbn'), {'isbn': isbn})."
     )
-    leaked = [s.sql for s in queries.statements if "OR '1'='1" in s.sql]
-    assert not leaked, f"the ISBN was pasted into the SQL text instead of being bound: {leaked}"
+    assert_bound(queries, "find_book", isbn=hostile)
+    queries.clear()
+    connection_basics.find_book(shop, "978-0-00-000001")
+    assert_bound(queries, "find_book", isbn="978-0-00-000001")
 
 
 @pytest.mark.task(3)
-def test_titles_by_returns_title_and_stock_ordered_by_title(shop: Connection) -> None:
+def test_titles_by_returns_title_and_stock_ordered_by_title(shop: Connection, queries) -> None:
     titles = connection_basics.titles_by(shop, "Frank Herbert")
     expected = [("Children of Dune", 0), ("Dune", 4), ("Dune Messiah", 2)]
     assert [tuple(t) for t in titles] == expected, (
         f"expected Frank Herbert's (title, stock) pairs ordered by title: {expected}; got {titles!r}"
+    )
+    assert_bound(queries, "titles_by", author="Frank Herbert")
+    kindred = connection_basics.titles_by(shop, "Octavia E. Butler")
+    assert [tuple(t) for t in kindred] == [("Kindred", 7)], (
+        f"Octavia E. Butler has one book here, Kindred (7 copies); titles_by() returned {kindred!r}"
     )
     assert connection_basics.titles_by(shop, "Nobody") == [], "an author without books has an empty list"
 
@@ -110,8 +149,9 @@ def test_restock_commits_so_other_connections_see_it(shop_engine: Engine) -> Non
 
 
 @pytest.mark.task(4)
-def test_restock_adds_to_the_existing_stock(shop_engine: Engine) -> None:
+def test_restock_adds_to_the_existing_stock(shop_engine: Engine, queries) -> None:
     connection_basics.restock(shop_engine, "978-0-00-000001", 3)
+    assert_bound(queries, "restock", isbn="978-0-00-000001", quantity=3)
     connection_basics.restock(shop_engine, "978-0-00-000001", 1)
     stock = stock_of(shop_engine)["978-0-00-000001"]
     assert stock == 8, f"4 copies, restocked by 3 and then by 1, should make 8, not {stock}"
@@ -125,6 +165,22 @@ def test_move_stock_moves_copies_between_books(shop_engine: Engine) -> None:
         f"moving 3 copies from Kindred (7) to Children of Dune (0) should leave 4 and 3, "
         f"a new connection sees {stock['978-0-00-000004']} and {stock['978-0-00-000002']}"
     )
+
+
+@pytest.mark.task(5)
+def test_move_stock_may_move_every_copy_a_book_has(shop_engine: Engine, queries) -> None:
+    try:
+        connection_basics.move_stock(shop_engine, "978-0-00-000003", "978-0-00-000002", 2)
+    except ValueError as error:
+        pytest.fail(
+            f"moving all 2 copies of a book that has 2 is not overselling, but move_stock() raised {error!r}"
+        )
+    stock = stock_of(shop_engine)
+    assert (stock["978-0-00-000003"], stock["978-0-00-000002"]) == (0, 2), (
+        "Dune Messiah has exactly 2 copies, so moving 2 of them is allowed and leaves 0 and 2; "
+        f"a new connection sees {stock['978-0-00-000003']} and {stock['978-0-00-000002']}"
+    )
+    assert_bound(queries, "move_stock", from_isbn="978-0-00-000003", to_isbn="978-0-00-000002", quantity=2)
 
 
 @pytest.mark.task(5)

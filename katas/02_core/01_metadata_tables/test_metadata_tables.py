@@ -92,7 +92,12 @@ def test_tools_table_has_its_columns_and_an_index_on_category(connection: Connec
             "available": (bool, False),
         },
     )
-    fee = columns_of(connection, "tools")["daily_fee"]["type"]
+    columns = columns_of(connection, "tools")
+    lengths = {name: getattr(columns[name]["type"], "length", None) for name in ("name", "category")}
+    assert lengths == {"name": 100, "category": 50}, (
+        f"tools.name should be String(100) and tools.category String(50); the database has lengths {lengths}"
+    )
+    fee = columns["daily_fee"]["type"]
     assert (getattr(fee, "precision", None), getattr(fee, "scale", None)) == (6, 2), (
         f"tools.daily_fee should be Numeric(6, 2): exact money, 6 digits of which 2 after the point; "
         f"the database has {fee!r}"
@@ -162,8 +167,10 @@ LEGACY_DDL = [
         back_on DATE
     )""",
     "CREATE INDEX legacy_loans_by_member ON legacy_loans (member_no, out_on)",
-    # Not part of the legacy system: a leftover of somebody's import script.
+    # Not part of the legacy system: a leftover of somebody's import script,
     "CREATE TABLE import_scratch (line INTEGER, payload TEXT)",
+    # and a newer table whose name has "legacy_" in it, but not at the start.
+    "CREATE TABLE old_legacy_notes (note_id INTEGER NOT NULL PRIMARY KEY, note TEXT)",
 ]
 # Present in some tests only, so that a hard-coded list of table names cannot pass.
 REPAIRS_DDL = [
@@ -174,7 +181,16 @@ REPAIRS_DDL = [
         done BOOLEAN NOT NULL,
         PRIMARY KEY (tool_code, repair_id)
     )""",
-    "CREATE INDEX legacy_repairs_open ON legacy_repairs (done)",
+    # Index order is neither table order nor alphabetical.
+    "CREATE INDEX legacy_repairs_open ON legacy_repairs (done, cost)",
+    # A two-column foreign key, to the two-column primary key above.
+    """CREATE TABLE legacy_repair_parts (
+        part_no INTEGER NOT NULL PRIMARY KEY,
+        tool_code VARCHAR(12) NOT NULL,
+        repair_id INTEGER NOT NULL,
+        part_name VARCHAR(60) NOT NULL,
+        FOREIGN KEY (tool_code, repair_id) REFERENCES legacy_repairs (tool_code, repair_id)
+    )""",
 ]
 LEGACY_ROWS = {
     "legacy_members": [
@@ -193,6 +209,10 @@ LEGACY_ROWS = {
     "legacy_repairs": [
         {"repair_id": 1, "tool_code": "SAW-02", "cost": Decimal("12.90"), "done": True},
         {"repair_id": 2, "tool_code": "SAW-02", "cost": None, "done": False},
+    ],
+    "legacy_repair_parts": [
+        {"part_no": 1, "tool_code": "SAW-02", "repair_id": 1, "part_name": "Blade"},
+        {"part_no": 2, "tool_code": "SAW-02", "repair_id": 2, "part_name": "Guard spring"},
     ],
 }
 LEGACY_FACTS = {
@@ -219,7 +239,14 @@ LEGACY_FACTS = {
         [("repair_id", int, False), ("tool_code", str, False), ("cost", Decimal, True), ("done", bool, False)],
         ["tool_code", "repair_id"],
         {"tool_code": "legacy_tools.tool_code"},
-        {"legacy_repairs_open": ["done"]},
+        {"legacy_repairs_open": ["done", "cost"]},
+    ),
+    "legacy_repair_parts": (
+        [("part_no", int, False), ("tool_code", str, False), ("repair_id", int, False),
+         ("part_name", str, False)],
+        ["part_no"],
+        {"tool_code": "legacy_repairs.tool_code", "repair_id": "legacy_repairs.repair_id"},
+        {},
     ),
 }
 
@@ -234,18 +261,21 @@ def legacy(connection: Connection) -> Connection:
 
 @pytest.fixture
 def legacy_with_repairs(legacy: Connection) -> Connection:
-    """The legacy schema plus a fourth legacy table, legacy_repairs, with a two-column primary key."""
+    """The legacy schema plus legacy_repairs (two-column primary key) and legacy_repair_parts (its FK)."""
     for statement in REPAIRS_DDL:
         legacy.execute(text(statement))
     return legacy
 
 
-LEGACY_TABLES = ["legacy_members", "legacy_tools", "legacy_loans", "legacy_repairs"]
+FEES_V1 = "CREATE TABLE legacy_fees (fee_id INTEGER NOT NULL PRIMARY KEY, amount NUMERIC(6, 2))"
+FEES_V2 = "CREATE TABLE legacy_fees (fee_code VARCHAR(8) NOT NULL PRIMARY KEY, waived BOOLEAN)"
+LEGACY_TABLES = ["legacy_members", "legacy_tools", "legacy_loans", "legacy_repairs", "legacy_repair_parts"]
 PARENTS = {
     "legacy_members": [],
     "legacy_tools": [],
     "legacy_loans": ["legacy_members", "legacy_tools"],
     "legacy_repairs": ["legacy_tools"],
+    "legacy_repair_parts": ["legacy_tools", "legacy_repairs"],  # in insertion order
 }
 
 
@@ -264,6 +294,11 @@ def test_load_table_reads_columns_and_primary_key_from_the_database(
     )
     pk = [column.name for column in table.primary_key.columns]
     assert pk == primary_key, f"the primary key of {name} is {primary_key}; the returned Table says {pk}"
+    leaked = sorted(set(metadata_tables.metadata.tables) & set(LEGACY_TABLES))
+    assert not leaked, (
+        f"load_table() added {leaked} to the new system's `metadata`, whose create_all() would now create "
+        "legacy tables in the new database: reflect into a MetaData() of its own"
+    )
 
 
 @pytest.mark.task(3)
@@ -285,6 +320,20 @@ def test_load_table_gives_a_table_you_can_insert_into_and_select_from(
 
 
 @pytest.mark.task(3)
+def test_load_table_reads_the_table_as_it_is_now(legacy: Connection) -> None:
+    legacy.execute(text(FEES_V1))
+    first = [column.name for column in metadata_tables.load_table(legacy, "legacy_fees").columns]
+    legacy.execute(text("DROP TABLE legacy_fees"))
+    legacy.execute(text(FEES_V2))
+    second = [column.name for column in metadata_tables.load_table(legacy, "legacy_fees").columns]
+    assert (first, second) == (["fee_id", "amount"], ["fee_code", "waived"]), (
+        "legacy_fees was (fee_id, amount), then dropped and created again as (fee_code, waived); "
+        f"load_table() saw {first} and then {second}. Read the database on every call: a Table kept in a "
+        "shared MetaData is returned as it was, without looking at the database again"
+    )
+
+
+@pytest.mark.task(3)
 def test_load_table_knows_the_foreign_keys(legacy: Connection) -> None:
     table = metadata_tables.load_table(legacy, "legacy_loans")
     targets = sorted(fk.target_fullname for fk in table.foreign_keys)
@@ -295,7 +344,7 @@ def test_load_table_knows_the_foreign_keys(legacy: Connection) -> None:
 
 
 @pytest.mark.task(4)
-@pytest.mark.parametrize("with_repairs", [False, True], ids=["three legacy tables", "four legacy tables"])
+@pytest.mark.parametrize("with_repairs", [False, True], ids=["three legacy tables", "five legacy tables"])
 def test_reflect_legacy_returns_every_legacy_table_and_nothing_else(
     legacy: Connection, with_repairs: bool
 ) -> None:
@@ -308,7 +357,8 @@ def test_reflect_legacy_returns_every_legacy_table_and_nothing_else(
         f"reflect_legacy() should return a MetaData, not {type(reflected).__name__}"
     )
     assert sorted(reflected.tables) == expected, (
-        f"the database has the legacy tables {expected} and also import_scratch, which is not one; "
+        f"the database has the legacy tables {expected}, and also import_scratch and old_legacy_notes, "
+        "whose names do not start with legacy_; "
         f"reflect_legacy() returned {sorted(reflected.tables)}. MetaData.reflect(only=...) accepts "
         "a list of names or a function deciding by name."
     )
@@ -360,4 +410,13 @@ def test_describe_table_sees_a_table_created_a_moment_ago(legacy: Connection) ->
     assert got == [("fee_id", int, False), ("amount", Decimal, True)], (
         f"legacy_fees has (fee_id INTEGER NOT NULL PRIMARY KEY, amount NUMERIC(6, 2)); describe_table() says {got}: "
         "ask the database each time, do not keep an answer from an earlier call"
+    )
+    legacy.execute(text("DROP TABLE legacy_fees"))
+    legacy.execute(text(FEES_V2))
+    facts = metadata_tables.describe_table(legacy, "legacy_fees")
+    got = [(c.name, c.python_type, c.nullable) for c in facts.columns]
+    assert got == [("fee_code", str, False), ("waived", bool, True)], (
+        "legacy_fees was dropped and created again as (fee_code VARCHAR(8) NOT NULL PRIMARY KEY, "
+        f"waived BOOLEAN); describe_table() says {got}: ask the database each time, do not keep an answer "
+        "from an earlier call"
     )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Float, Table, Text, exc, func, insert, inspect, select
+from sqlalchemy import JSON, Connection, Float, Table, Text, exc, func, insert, inspect, select
 
 from fixtures.isolation import rolled_back
 from fixtures.target import learner_module
@@ -66,6 +66,25 @@ def insert_and_read(connection: Connection, table: Table, column: str, **values:
 def reflected(connection: Connection, column: str) -> dict[str, Any]:
     """The column as the database reports it."""
     return {c["name"]: dict(c) for c in inspect(connection).get_columns("entries")}[column]
+
+
+NULLABLE = {
+    "amount": False, "fx_rate": False, "account": False, "memo": True, "cleared": False, "kind": False,
+    "public_id": False, "details": True, "posted_at": False,
+}
+
+
+@pytest.mark.parametrize(
+    "column", [pytest.param(name, marks=pytest.mark.task(TASK_OF[name]), id=name) for name in NULLABLE]
+)
+def test_required_columns_are_not_null_and_optional_ones_are(ledger: Connection, column: str) -> None:
+    entries_table(ledger, column)
+    nullable = reflected(ledger, column)["nullable"]
+    assert nullable is NULLABLE[column], (
+        f"entries.{column} should be "
+        + ("optional (NULL allowed)" if NULLABLE[column] else "NOT NULL: pass nullable=False to Column()")
+        + f"; the database says nullable={nullable!r}"
+    )
 
 
 # -- task 1: exact money, approximate rates ----------------------------------------------------
@@ -273,6 +292,11 @@ def test_public_id_round_trips_and_is_unique(ledger: Connection) -> None:
 @pytest.mark.task(3)
 def test_details_round_trip_as_json_documents(ledger: Connection) -> None:
     table = entries_table(ledger, "details")
+    kind = reflected(ledger, "details")["type"]
+    assert isinstance(kind, JSON), (
+        f"entries.details should be a JSON column, which the database can read into; it has {kind!r}"
+    )
+    assert insert_and_read(ledger, table, "details") is None, "details is optional: without it, it is NULL"
 
     @given(details=st.dictionaries(TEXT, JSON_VALUE, max_size=5))
     def round_trip(details: dict[str, Any]) -> None:

@@ -5,7 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, exc, inspect, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    exc,
+    inspect,
+    text,
+)
 
 from fixtures.target import learner_module
 
@@ -133,6 +146,60 @@ def test_constraint_names_in_the_database_follow_the_convention(
     )
 
 
+@pytest.mark.task(1)
+def test_the_naming_convention_names_the_constraints_of_any_table(connection: Connection) -> None:
+    metadata = constraints.metadata
+    assert isinstance(metadata, MetaData), "constraints.metadata should be a sqlalchemy MetaData"
+    # Two tables the learner never saw, on a MetaData with the learner's convention and no explicit names
+    # (except the check constraint's own short name, which the convention needs).
+    probe = MetaData(naming_convention=dict(metadata.naming_convention))
+    Table(
+        "rooms",
+        probe,
+        Column("room_no", Integer, primary_key=True),
+        Column("label", String(20), nullable=False),
+        Column("building", String(20), index=True),
+        UniqueConstraint("label"),
+    )
+    Table(
+        "desks",
+        probe,
+        Column("desk_no", Integer, primary_key=True),
+        Column("room", Integer, nullable=False),
+        ForeignKeyConstraint(["room"], ["rooms.room_no"]),
+        CheckConstraint("desk_no > 0", name="desk_positive"),
+    )
+    probe.create_all(connection)
+    expected = {
+        "rooms primary key": "pk_rooms",
+        "rooms unique constraint": "uq_rooms_label",
+        "rooms index": "ix_rooms_building",
+        "desks primary key": "pk_desks",
+        "desks foreign key": "fk_desks_room_rooms",
+        "desks check constraint": "ck_desks_desk_positive",
+    }
+    inspector = inspect(connection)
+
+    def first(names: list[Any]) -> Any:
+        return names[0] if names else None
+
+    got = {
+        "rooms primary key": inspector.get_pk_constraint("rooms")["name"],
+        "rooms unique constraint": first([uq["name"] for uq in inspector.get_unique_constraints("rooms")]),
+        "rooms index": first([ix["name"] for ix in inspector.get_indexes("rooms") if not ix["unique"]]),
+        "desks primary key": inspector.get_pk_constraint("desks")["name"],
+        "desks foreign key": first([fk["name"] for fk in inspector.get_foreign_keys("desks")]),
+        "desks check constraint": first([ck["name"] for ck in inspector.get_check_constraints("desks")]),
+    }
+    wrong = {kind: f"{got[kind]} (expected {name})" for kind, name in expected.items() if got[kind] != name}
+    assert not wrong, (
+        "the naming convention on `metadata` should name the constraints of every table, not only yours; "
+        f"on two other tables (rooms, desks) it gave: {wrong}. Use MetaData(naming_convention={{...}}) with "
+        "%(table_name)s, %(column_0_name)s, %(referred_table_name)s and %(constraint_name)s, "
+        "rather than a name= on each constraint."
+    )
+
+
 # -- task 2: courses ---------------------------------------------------------------------------
 
 
@@ -252,8 +319,13 @@ def test_deleting_a_course_that_has_enrollments_is_refused(connection: Connectio
 @pytest.mark.parametrize(("student_id", "code", "term"), [(1, "CS101", "2025S"), (2, "MA201", "2024F")])
 def test_try_enroll_enrolls_and_returns_true(connection: Connection, student_id: int, code: str, term: str) -> None:
     seeded(connection, "students", "courses", "enrollments")
+    callers = connection.get_transaction()
     result = constraints.try_enroll(connection, student_id, code, term)
     assert result is True, f"try_enroll({student_id}, {code!r}, {term!r}) is a valid enrollment: True, not {result!r}"
+    assert connection.get_transaction() is callers and callers is not None and callers.is_active, (
+        "try_enroll() ended the caller's transaction (a commit() or rollback() of the connection): "
+        "the transaction belongs to the caller, who decides when to commit. Work inside a savepoint."
+    )
     rows = connection.execute(text("SELECT student_id, course_code, term FROM enrollments")).all()
     assert [tuple(r) for r in rows] == [(student_id, code, term)], (
         f"after try_enroll() the enrollments table should hold {(student_id, code, term)}; it has {rows}"
@@ -304,3 +376,20 @@ def test_try_enroll_keeps_the_callers_earlier_work_and_transaction(connection: C
         "Roll back only the failed INSERT (a savepoint), never the caller's whole transaction."
     )
     assert accepted is True, f"Grace's enrollment in MA201 2024F is valid: True, not {accepted!r}"
+
+
+@pytest.mark.task(4)
+@pytest.mark.backends(
+    "postgresql", reason="SQLite does not enforce String(6)'s length, so only PostgreSQL refuses a long term"
+)
+def test_try_enroll_lets_errors_that_are_not_constraint_violations_through(connection: Connection) -> None:
+    seeded(connection, "students", "courses", "enrollments")
+    try:
+        result = constraints.try_enroll(connection, 1, "CS101", "2024-FALL")
+    except exc.DataError:
+        return
+    pytest.fail(
+        f"try_enroll(1, 'CS101', '2024-FALL') returned {result!r}: a term too long for String(6) is a "
+        "DataError, a bug in the caller, not a refusal by a constraint. Catch IntegrityError only, and let "
+        "every other error through."
+    )

@@ -60,6 +60,9 @@ ROWS = [
     ("BK-120", "Zoology for kids", "Books", 1800, 0, False),
 ]
 PRODUCTS: list[dict[str, Any]] = [dict(zip(COLUMNS, row)) for row in ROWS]
+# A second catalogue for the tests of tasks 1, 3, 5 and 6, so that an answer written for one cannot pass.
+PART = PRODUCTS[3:11]
+CATALOGUES = pytest.mark.parametrize("rows", [PRODUCTS, PART], ids=["whole catalogue", "part of it"])
 LONG_TEXT = "A product description the web shop shows on the product page. " * 40
 
 
@@ -81,6 +84,15 @@ def empty_catalogue(connection: Connection) -> Connection:
     """The products table without products."""
     create_products(connection, [])
     return connection
+
+
+def values_sent(parameters: Any) -> list[Any]:
+    """Every value in a statement's parameters, whatever their shape (tuple, dict, list of them)."""
+    if isinstance(parameters, dict):
+        return list(parameters.values())
+    if isinstance(parameters, (list, tuple)):
+        return [value for item in parameters for value in values_sent(item)]
+    return [parameters]
 
 
 def selects(queries: Any) -> list[Any]:
@@ -106,9 +118,13 @@ def row_limit(statement: Any) -> int | None:
 
 
 @pytest.mark.task(1)
-def test_price_list_returns_sku_name_and_price_ordered_by_sku(catalogue: Connection) -> None:
-    expected = sorted((p["sku"], p["name"], p["price_cents"]) for p in PRODUCTS)
-    got = select_statements.price_list(catalogue)
+@CATALOGUES
+def test_price_list_returns_sku_name_and_price_ordered_by_sku(
+    connection: Connection, rows: list[dict[str, Any]]
+) -> None:
+    create_products(connection, rows)
+    expected = sorted((p["sku"], p["name"], p["price_cents"]) for p in rows)
+    got = select_statements.price_list(connection)
     assert [tuple(row) for row in got] == expected, (
         "price_list() should return one (sku, name, price_cents) tuple per product, ordered by sku; "
         f"expected {expected[:3]} ..., got {got[:3]!r} ..."
@@ -158,6 +174,21 @@ def test_find_products_filters_by_category_and_price(
 
 
 @pytest.mark.task(2)
+def test_find_products_sends_the_category_as_a_bound_parameter(catalogue: Connection, queries: Any) -> None:
+    select_statements.find_products(catalogue, "Kids' corner")
+    pasted = [s.sql for s in queries.statements if "corner" in s.sql]
+    assert not pasted, (
+        "find_products() pasted the category into the SQL text; compare with "
+        "products.c.category == category, which sends it as a bound parameter, quotes and all. "
+        "SQL sent:\n" + "\n".join(pasted)
+    )
+    sent = [value for s in queries.statements for value in values_sent(s.params)]
+    assert "Kids' corner" in sent, (
+        f"the category should travel as a bound parameter; the parameters sent were {sent}"
+    )
+
+
+@pytest.mark.task(2)
 def test_find_products_treats_a_limit_of_zero_as_free_products_only(catalogue: Connection) -> None:
     got = select_statements.find_products(catalogue, "Books", 0)
     assert list(got) == ["Catalogue 2025"], (
@@ -176,22 +207,30 @@ def test_find_products_never_shows_discontinued_products(catalogue: Connection) 
 
 
 @pytest.mark.task(3)
+@CATALOGUES
 def test_by_price_lists_products_in_stock_most_expensive_first_ties_by_name(
-    catalogue: Connection, queries: Any
+    connection: Connection, queries: Any, rows: list[dict[str, Any]]
 ) -> None:
-    in_stock = [p for p in PRODUCTS if p["stock"] > 0]
+    create_products(connection, rows)
+    queries.clear()
+    in_stock = [p for p in rows if p["stock"] > 0]
     expected = [
         (p["name"], p["price_cents"]) for p in sorted(in_stock, key=lambda p: (-p["price_cents"], p["name"]))
     ]
-    got = select_statements.by_price(catalogue)
+    got = select_statements.by_price(connection)
     assert [tuple(row) for row in got] == expected, (
         "by_price() should list (name, price_cents) of the products with stock > 0, the most "
         "expensive first; equal prices (Backgammon and Chess set, Kite and Wooden train) by name. "
         f"Expected {expected}, got {got!r}"
     )
-    ordered = [s.sql for s in selects(queries) if re.search(r"\bORDER\s+BY\b", s.sql, re.IGNORECASE)]
+    ordered = [
+        s.sql
+        for s in selects(queries)
+        if re.search(r"\bORDER\s+BY\b.*(\bprice_cents\b|\bDESC\b)", s.sql, re.IGNORECASE | re.DOTALL)
+    ]
     assert ordered, (
-        "sort in the database: the SELECT should have an ORDER BY (order_by(...)), not a Python sort"
+        "sort in the database: the SELECT should have an ORDER BY on the price, descending, then the name "
+        f"(order_by(...)), not a Python sort. SQL sent:\n{queries.listing()}"
     )
 
 
@@ -296,18 +335,22 @@ def test_pages_follow_name_then_sku_whatever_the_insert_order(
 
 
 @pytest.mark.task(5)
-def test_export_query_names_its_columns_with_labels(catalogue: Connection) -> None:
+@CATALOGUES
+def test_export_query_names_its_columns_with_labels(
+    connection: Connection, rows: list[dict[str, Any]]
+) -> None:
+    create_products(connection, rows)
     statement = select_statements.export_query()
     assert isinstance(statement, Select), (
         f"export_query() should build and return a select(...) statement, not {type(statement).__name__}"
     )
-    result = catalogue.execute(statement)
+    result = connection.execute(statement)
     keys = list(result.keys())
     assert keys == ["sku", "product", "category", "price", "available"], (
         "the export writes result.keys() as its CSV header: expected the columns "
         f"sku, product, category, price, available (in that order), got {keys}. label() names a column."
     )
-    rows = [dict(row) for row in result.mappings()]
+    exported = [dict(row) for row in result.mappings()]
     expected = [
         {
             "sku": p["sku"],
@@ -316,11 +359,16 @@ def test_export_query_names_its_columns_with_labels(catalogue: Connection) -> No
             "price": p["price_cents"],
             "available": p["stock"] > 0,
         }
-        for p in sorted(PRODUCTS, key=lambda p: p["sku"])
+        for p in sorted(rows, key=lambda p: p["sku"])
     ]
-    assert rows == expected, (
+    assert exported == expected, (
         "one row per product ordered by sku; product is the name, price the price in cents, "
-        f"available is stock > 0. Expected (first two) {expected[:2]}, got {rows[:2]}"
+        f"available is stock > 0. Expected (first two) {expected[:2]}, got {exported[:2]}"
+    )
+    kinds = sorted({type(row["available"]).__name__ for row in exported})
+    assert kinds == ["bool"], (
+        "available should be True or False (a boolean expression such as products.c.stock > 0), "
+        f"not values of type {kinds}"
     )
 
 
@@ -328,9 +376,14 @@ def test_export_query_names_its_columns_with_labels(catalogue: Connection) -> No
 
 
 @pytest.mark.task(6)
-def test_categories_lists_each_category_still_sold_once(catalogue: Connection, queries: Any) -> None:
-    expected = sorted({p["category"] for p in PRODUCTS if not p["discontinued"]})
-    got = select_statements.categories(catalogue)
+@CATALOGUES
+def test_categories_lists_each_category_still_sold_once(
+    connection: Connection, queries: Any, rows: list[dict[str, Any]]
+) -> None:
+    create_products(connection, rows)
+    queries.clear()
+    expected = sorted({p["category"] for p in rows if not p["discontinued"]})
+    got = select_statements.categories(connection)
     assert list(got) == expected, (
         "categories() should list every category with at least one product that is not "
         f"discontinued, once each, alphabetically (Music sells nothing any more): expected {expected}, got {got!r}"
