@@ -55,3 +55,12 @@ def test_assert_count_and_matching(connection: Connection, queries: QueryLog) ->
     assert len(queries.matching(r"select\s+2")) == 1
     with pytest.raises(AssertionError, match="Expected 3 statements"):
         queries.assert_count(3)
+
+
+def test_values_sent_show_what_was_bound_and_not_what_was_pasted(connection: Connection, queries: QueryLog) -> None:
+    connection.execute(text("CREATE TABLE t (x VARCHAR(20))"))
+    queries.clear()
+    connection.execute(text("INSERT INTO t VALUES (:x)"), [{"x": "bound"}, {"x": "also bound"}])
+    connection.execute(text("SELECT * FROM t WHERE x = 'pasted'"))
+    assert queries.values_sent() == ["bound", "also bound"]
+    assert queries.statements[1].values == []

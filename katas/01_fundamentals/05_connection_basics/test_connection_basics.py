@@ -49,19 +49,10 @@ def shop_engine(engine: Engine) -> Engine:
     return engine
 
 
-def values_sent(parameters: Any) -> list[Any]:
-    """Every value in a statement's parameters, whatever their shape (tuple, dict, list of them)."""
-    if isinstance(parameters, dict):
-        return list(parameters.values())
-    if isinstance(parameters, (list, tuple)):
-        return [value for item in parameters for value in values_sent(item)]
-    return [parameters]
-
-
 def assert_bound(queries: Any, function: str, **values: object) -> None:
     """Each value travelled as a bound parameter of some statement, and no string value is in the SQL text."""
     __tracebackhide__ = True
-    sent = [value for statement in queries.statements for value in values_sent(statement.params)]
+    sent = [value for statement in queries.statements for value in statement.values]
     for name, value in values.items():
         assert value in sent, (
             f"{function}() should send {name}={value!r} as a bound parameter (text('... :{name}'), "

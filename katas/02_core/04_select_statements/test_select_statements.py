@@ -86,15 +86,6 @@ def empty_catalogue(connection: Connection) -> Connection:
     return connection
 
 
-def values_sent(parameters: Any) -> list[Any]:
-    """Every value in a statement's parameters, whatever their shape (tuple, dict, list of them)."""
-    if isinstance(parameters, dict):
-        return list(parameters.values())
-    if isinstance(parameters, (list, tuple)):
-        return [value for item in parameters for value in values_sent(item)]
-    return [parameters]
-
-
 def selects(queries: Any) -> list[Any]:
     return queries.matching(r"^\s*SELECT")
 
@@ -182,7 +173,7 @@ def test_find_products_sends_the_category_as_a_bound_parameter(catalogue: Connec
         "products.c.category == category, which sends it as a bound parameter, quotes and all. "
         "SQL sent:\n" + "\n".join(pasted)
     )
-    sent = [value for s in queries.statements for value in values_sent(s.params)]
+    sent = [value for s in queries.statements for value in s.values]
     assert "Kids' corner" in sent, (
         f"the category should travel as a bound parameter; the parameters sent were {sent}"
     )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.selectable import TextualSelect
 
 from fixtures.isolation import rolled_back
+from fixtures.recording import Statement
 from fixtures.target import learner_module
 
 raw_sql = learner_module(__file__, "raw_sql")
@@ -86,15 +87,6 @@ def statuses(connection: Connection) -> dict[int, str]:
 
 def notes(connection: Connection) -> dict[int, str | None]:
     return {i: n for i, n in connection.execute(select(invoices.c.id, invoices.c.note))}
-
-
-def values_sent(parameters: Any) -> list[Any]:
-    """Every value in a statement's parameters, whatever their shape (tuple, dict, list of them)."""
-    if isinstance(parameters, dict):
-        return list(parameters.values())
-    if isinstance(parameters, (list, tuple)):
-        return [value for item in parameters for value in values_sent(item)]
-    return [parameters]
 
 
 @contextmanager
@@ -184,7 +176,7 @@ def test_open_invoices_statement_finds_any_customer(db: Connection, queries: Any
         queries.clear()
         ids = run_statement(db, raw_sql.open_invoices_statement(customer, date(2020, 6, 2)))
         assert ids == [1], f"invoice 1 belongs to customer {customer!r} and is open; the statement returned {ids!r}"
-        assert customer in values_sent(queries.statements[-1].params), (
+        assert customer in queries.statements[-1].values, (
             f"the customer {customer!r} should travel as a bound parameter; "
             f"the parameters sent were {queries.statements[-1].params!r}"
         )
@@ -263,7 +255,7 @@ def test_open_invoice_count_sends_driver_sql_with_a_parameter(db: Connection) ->
         "Connection.exec_driver_sql(), which hands your SQL string to the driver as it is. "
         f"SQL sent:\n{sql}"
     )
-    assert "Brien" not in sql and "O'Brien & Sons" in values_sent(parameters), (
+    assert "Brien" not in sql and "O'Brien & Sons" in Statement(sql, parameters, False).values, (
         f"the customer should be a parameter in the driver's own placeholder style "
         f"({db.dialect.paramstyle!r} on {db.dialect.name}), not part of the SQL. SQL sent:\n{sql}\n"
         f"parameters: {parameters!r}"
@@ -298,7 +290,7 @@ def test_mark_paid_binds_the_ids(db: Connection, queries: Any) -> None:
         "the ids were pasted into the SQL text. Use one expanding parameter: "
         f"text('... IN :ids').bindparams(bindparam('ids', expanding=True)). SQL sent:\n{statement.sql}"
     )
-    assert {70003, 70006} <= set(values_sent(statement.params)), (
+    assert {70003, 70006} <= set(statement.values), (
         f"the ids should travel as bound parameters; the parameters sent were {statement.params!r}"
     )
 
@@ -370,7 +362,7 @@ def test_set_notes_for_any_text(db: Connection, queries: Any, wanted: dict[int, 
         queries.clear()
         raw_sql.set_notes(db, wanted)
         queries.assert_count(1, because="several rows, one statement: pass a list of parameter sets (executemany)")
-        sent = values_sent(queries.statements[0].params)
+        sent = queries.statements[0].values
         missing = [text_ for text_ in wanted.values() if text_ not in sent]
         assert not missing, (
             f"these notes did not travel as bound parameters: {missing!r}; parameters sent: "
