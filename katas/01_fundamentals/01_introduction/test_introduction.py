@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import re
+import sys
+import types
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
-from sqlalchemy import Connection, text
+from hypothesis import example, given
+from hypothesis import strategies as st
+from sqlalchemy import Connection, String, column, select, table, text
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module
@@ -23,7 +30,9 @@ CREATE TABLE books (
 )
 """
 # Inserted in this order, which is neither the id order of the answer nor its year order:
-# a query without ORDER BY comes back in whatever order the database likes.
+# a query without ORDER BY comes back in whatever order the database likes. Two years have two
+# books each: in 1987 the title order is the reverse of the id order, in 1966 it is the same, so
+# only the title settles a tie.
 BOOKS = [
     (2, "Parable of the Talents", "Octavia E. Butler", 1998),
     (1, "Kindred", "Octavia E. Butler", 1979),
@@ -34,10 +43,13 @@ BOOKS = [
     (4, "Parable of the Sower", "Octavia E. Butler", 1993),
     (6, "Adulthood Rites", "Octavia E. Butler", 1987),
     (9, "Dune Messiah", "Frank Herbert", 1969),
+    (11, "The Green Brain", "Frank Herbert", 1966),
+    (10, "Destination: Void", "Frank Herbert", 1966),
 ]
 QUESTIONS = [
     pytest.param("Octavia E. Butler", 1987, id="Butler since 1987 (two books that year)"),
     pytest.param("Frank Herbert", 1969, id="Herbert since 1969"),
+    pytest.param("Frank Herbert", 1966, id="Herbert since 1966 (two books that year)"),
     pytest.param("Frank Herbert", 1900, id="all of Herbert"),
     pytest.param("Nobody", 1900, id="an author without books"),
 ]
@@ -133,6 +145,27 @@ def test_compile_for_uses_the_dialects_placeholders(dialect: str) -> None:
     )
 
 
+# How each dialect writes `"order"."group" || <value>`: the names are SQL keywords, so they are quoted,
+# and MySQL quotes with backticks and joins strings with concat().
+OWN_SQL = {
+    "sqlite": '"order"."group" || ?',
+    "postgresql": '"order"."group" || %(',
+    "mysql": "concat(`order`.`group`, %s)",
+}
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("dialect", sorted(OWN_SQL))
+def test_compile_for_speaks_the_dialects_own_sql_not_just_its_placeholders(dialect: str) -> None:
+    orders = table("order", column("group", String))
+    sql = introduction.compile_for(select(orders.c.group + "!"), dialect)
+    assert isinstance(sql, str) and OWN_SQL[dialect] in " ".join(sql.split()), (
+        f"dialects differ in more than placeholders: {dialect} writes a quoted column joined to a string "
+        f"as {OWN_SQL[dialect]!r} (MySQL quotes names with backticks and has concat() instead of ||). "
+        f"compile_for() gave:\n{sql}\nLet the dialect compile the statement; do not rewrite str(statement)"
+    )
+
+
 @pytest.mark.task(3)
 @pytest.mark.parametrize("dialect", sorted(PLACEHOLDERS))
 def test_core_and_orm_queries_compile_to_the_same_sql(dialect: str) -> None:
@@ -178,6 +211,21 @@ def test_parse_version_gives_three_integers(text_version: str, expected: tuple[i
 
 
 @pytest.mark.task(4)
+@example(numbers=(2, 9, 17), suffix="")
+@given(
+    numbers=st.tuples(st.integers(0, 120), st.integers(0, 120), st.integers(0, 120)),
+    suffix=st.sampled_from(["", "a1", "b3", "rc2", "rc12", ".dev4", ".post1"]),
+)
+def test_parse_version_reads_any_version_number(numbers: tuple[int, int, int], suffix: str) -> None:
+    text_version = ".".join(map(str, numbers)) + suffix
+    parsed = introduction.parse_version(text_version)
+    assert parsed == numbers and all(type(n) is int for n in parsed), (
+        f"parse_version({text_version!r}) should be {numbers}: the leading digits of the first three "
+        f"parts, as integers; got {parsed!r}"
+    )
+
+
+@pytest.mark.task(4)
 def test_installed_version_is_the_real_installed_2x_release() -> None:
     reported = introduction.installed_version()
     distribution = importlib.metadata.version("sqlalchemy")  # what pip installed, e.g. "2.1.9"
@@ -187,3 +235,51 @@ def test_installed_version_is_the_real_installed_2x_release() -> None:
         f"(sqlalchemy.__version__ is {sqlalchemy.__version__!r}), so it should be {expected}"
     )
     assert reported[0] == 2, f"this pack is written for SQLAlchemy 2.x; installed_version() said {reported!r}"
+
+
+FAKE_RELEASE = "2.97.31"  # no SQLAlchemy has this version: only code that asks can report it
+
+
+@pytest.mark.task(4)
+def test_installed_version_asks_the_installation_rather_than_knowing_the_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Pretend an upgrade: sqlalchemy.__version__ and the installed distribution's metadata (what
+    # importlib.metadata.version("sqlalchemy") reads) both say FAKE_RELEASE, for this test only.
+    monkeypatch.setattr(sqlalchemy, "__version__", FAKE_RELEASE)
+    dist_info = tmp_path / f"sqlalchemy-{FAKE_RELEASE}.dist-info"
+    dist_info.mkdir()
+    metadata = f"Metadata-Version: 2.1\nName: SQLAlchemy\nVersion: {FAKE_RELEASE}\n"
+    (dist_info / "METADATA").write_text(metadata)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg_resources: Any = sys.modules.get("pkg_resources")  # the old setuptools API caches what it found
+    if pkg_resources is not None:
+        rescanned = pkg_resources.WorkingSet()
+        monkeypatch.setattr(pkg_resources, "working_set", rescanned)
+        monkeypatch.setattr(pkg_resources, "require", rescanned.require)
+    expected = (2, 97, 31)
+    at_call = introduction.installed_version()
+    if tuple(at_call) == expected:
+        return
+    # Reading the version once, when the module is imported, is fine too: import a fresh copy.
+    learners = sys.modules[introduction.Book.__module__]  # the module as the tests imported it
+    source = Path(learners.__file__ or "")
+    fresh = _fresh_copy(learners, monkeypatch)
+    at_import = fresh.installed_version()
+    assert tuple(at_import) == expected, (
+        f"after an upgrade to SQLAlchemy {FAKE_RELEASE}, installed_version() should say {expected}; it "
+        f"said {at_call!r} (and {at_import!r} from a freshly imported copy of {source.name}). Read "
+        "sqlalchemy.__version__ (or importlib.metadata.version('sqlalchemy')): do not write the numbers in"
+    )
+
+
+def _fresh_copy(imported: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """A second import of the learner's file, under another name, so its module-level code runs again now."""
+    package, _, stem = imported.__name__.rpartition(".")
+    name = f"{package}._fresh_{stem}" if package else f"_fresh_{stem}"
+    spec = importlib.util.spec_from_file_location(name, imported.__file__ or "")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    return module

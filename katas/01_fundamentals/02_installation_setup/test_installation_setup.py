@@ -303,9 +303,10 @@ def test_create_checked_engine_says_what_to_pip_install(
         f"without its driver, create_checked_engine({url!r}) should say 'pip install {package}'; "
         f"the message was: {raised.value}"
     )
-    cause = raised.value.__cause__ or raised.value.__context__
+    cause = raised.value.__cause__
     assert isinstance(cause, ImportError), (
-        "raise the RuntimeError from the ImportError, so its traceback stays"
+        "raise the RuntimeError *from* the ImportError (`raise RuntimeError(...) from error`), so the "
+        f"original stays attached as its cause; its __cause__ is {cause!r}"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from fixtures.target import learner_module
 
@@ -183,6 +183,35 @@ def test_trace_of_an_object_in_no_session() -> None:
     )
     assert traced.table is architecture.Author.__table__, "even so, its class is mapped to the authors Table"
     assert traced.metadata is architecture.Author.__table__.metadata, "and that Table belongs to a MetaData"
+
+
+class ReviewsBase(DeclarativeBase):
+    """Another part of the code base, with a declarative base (and a MetaData) of its own."""
+
+
+class Review(ReviewsBase):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stars: Mapped[int]
+
+
+@pytest.mark.task(5)
+def test_trace_follows_any_mapped_object_not_only_authors(connection: Connection) -> None:
+    with Session(bind=connection) as session:
+        review = Review(stars=5)
+        session.add(review)
+        traced = architecture.trace(review)
+        found = (traced.session, traced.connection, traced.engine, traced.table, traced.metadata)
+    expected = (session, connection, connection.engine, Review.__table__, ReviewsBase.metadata)
+    wrong = [f"{part} is {got!r}, expected {want!r}"
+             for part, got, want in zip(("session", "connection", "engine", "table", "metadata"), found, expected)
+             if got is not want]  # fmt: skip
+    assert not wrong, (
+        "trace() of a Review (a model of another declarative base, mapped to the `reviews` table) should "
+        "find that object's own session, table and MetaData: ask the object (inspect(obj)), do not name "
+        "Author or the module's `metadata`:\n" + "\n".join(wrong)
+    )
 
 
 @pytest.mark.task(6)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import URL, Engine, create_engine, exc, make_url, text
+from sqlalchemy import URL, Engine, create_engine, event, exc, make_url, text
 
 from fixtures.target import learner_module
 
@@ -217,19 +217,21 @@ def settings_for(url: URL, **db: str) -> dict[str, Any]:
 
 
 @pytest.mark.task(4)
-@pytest.mark.parametrize(("size", "timeout"), [("3", "7"), ("8", "2")])
+@pytest.mark.parametrize(("size", "timeout", "echo"), [("3", "7", "false"), ("8", "2", "true")])
 def test_engine_from_settings_applies_the_db_options(
-    engine: Engine, made: list[Engine], size: str, timeout: str
+    engine: Engine, made: list[Engine], size: str, timeout: str, echo: str
 ) -> None:
     url = live_url(engine)
-    settings = settings_for(url, pool_size=size, pool_timeout=timeout, echo="false")
+    settings = settings_for(url, pool_size=size, pool_timeout=timeout, echo=echo)
     configured = keep(made, database_engines.engine_from_settings(settings))
     assert configured.url == url, f"the engine should use db.url {url!r}, it uses {configured.url!r}"
-    got = (configured.pool.size(), configured.pool.timeout(), configured.echo)  # type: ignore[attr-defined]
-    assert got == (int(size), float(timeout), False), (
-        f"with db.pool_size={size!r}, db.pool_timeout={timeout!r}, db.echo='false' the engine should "
-        f"have pool.size() {int(size)}, pool.timeout() {float(timeout)} and echo False; got {got}. "
-        "The values are strings: something must turn '8' into 8 and 'false' into False"
+    got = (configured.pool.size(), configured.pool.timeout(), bool(configured.echo))  # type: ignore[attr-defined]
+    expected = (int(size), float(timeout), echo == "true")
+    assert got == expected, (
+        f"with db.pool_size={size!r}, db.pool_timeout={timeout!r}, db.echo={echo!r} the engine should "
+        f"have pool.size() {expected[0]}, pool.timeout() {expected[1]} and echo {expected[2]}; got "
+        f"{got[:2] + (configured.echo,)}. The values are strings: something must turn '8' into 8 and "
+        "'false' into False (the string 'false' is not empty, so it is true)"
     )
     with configured.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1, "the engine should work"
@@ -281,6 +283,38 @@ def test_engine_with_timeout_passes_the_drivers_timeout_argument(
     )
 
 
+class Intercepted(Exception):
+    """Raised instead of connecting: the test only wants to see the driver's connect() arguments."""
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize(
+    ("url", "argument"),
+    [("postgresql+psycopg://shop@db.example.com/books", "connect_timeout"), ("sqlite:///shop.db", "timeout")],
+    ids=["psycopg", "sqlite3"],
+)
+def test_engine_with_timeout_names_the_argument_each_driver_knows(
+    made: list[Engine], url: str, argument: str
+) -> None:
+    # Whatever backend the tests run on: the arguments are caught on their way to the driver's
+    # connect(), which is never called (no server, no file).
+    timed = keep(made, database_engines.engine_with_timeout(url, 4))
+    seen: dict[str, Any] = {}
+
+    @event.listens_for(timed, "do_connect")
+    def intercept(_dialect: Any, _record: Any, _args: Any, kwargs: dict[str, Any]) -> None:
+        seen.update(kwargs)
+        raise Intercepted
+
+    with pytest.raises(Intercepted):
+        timed.connect()
+    timeouts = {name: seen[name] for name in ("timeout", "connect_timeout") if name in seen}
+    assert list(timeouts) == [argument] and float(timeouts[argument]) == 4, (
+        f"engine_with_timeout({url!r}, 4) should hand the driver {argument}=4 and no other timeout "
+        f"argument (a name the driver does not know makes connect() fail); it handed it {timeouts or 'none'}"
+    )
+
+
 @pytest.mark.task(5)
 def test_engine_with_timeout_rejects_an_unknown_backend() -> None:
     with pytest.raises(ValueError):
@@ -296,16 +330,24 @@ def test_engine_with_timeout_rejects_an_unknown_backend() -> None:
 )
 @pytest.mark.parametrize("as_object", [False, True], ids=["from text", "from URL object"])
 def test_loggable_url_hides_the_password_and_keeps_the_rest(password: str, as_object: bool) -> None:
-    url = URL.create("postgresql+psycopg", "shop", password, "db.example.com", 5432, "books")
-    given: str | URL = url if as_object else url.render_as_string(hide_password=False)
+    query = {"application_name": "report:nightly@cron"}
+    url = URL.create("postgresql+psycopg", "shop", password, "db.example.com", 5432, "books", query)
+    # As text, the query is written as a person would type it: an '@' and a ':' after the host.
+    without_query = url.render_as_string(hide_password=False).split("?")[0]
+    as_text = f"{without_query}?application_name={query['application_name']}"
+    given: str | URL = url if as_object else as_text
     shown = database_engines.loggable_url(given)
     assert isinstance(shown, str), f"loggable_url() should return text, got {shown!r}"
     encoded = url.render_as_string(hide_password=False).split("//")[1].split("@db")[0].split(":", 1)[1]
     assert password not in shown and encoded not in shown, f"the password is visible in {shown!r}"
     parsed = make_url(shown)
-    assert (parsed.drivername, parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == (
-        "postgresql+psycopg", "shop", "***", "db.example.com", 5432, "books"
-    ), f"expected postgresql+psycopg://shop:***@db.example.com:5432/books, got {shown!r}"
+    parts = (parsed.drivername, parsed.username, parsed.password, parsed.host, parsed.port, parsed.database)
+    assert parts == ("postgresql+psycopg", "shop", "***", "db.example.com", 5432, "books") and dict(
+        parsed.query
+    ) == query, (
+        f"expected postgresql+psycopg://shop:***@db.example.com:5432/books?application_name=report:nightly@cron "
+        f"(special characters may come back %-escaped), got {shown!r}"
+    )
 
 
 @pytest.mark.task(6)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -280,6 +279,17 @@ def test_raise_prices_keeps_loaded_books_up_to_date(catalogue: Session) -> None:
         f"Dune was loaded before the update; afterwards the object says {dune.price_cents} instead of 1299. "
         "synchronize_session=False leaves loaded objects stale: the 2.0 ORM-enabled update() run with "
         "session.execute() synchronizes them by default"
+    )
+
+
+@pytest.mark.task(4)
+def test_raise_prices_leaves_the_commit_to_the_caller(catalogue: Session) -> None:
+    style.raise_prices(catalogue, "Octavia E. Butler", 75)
+    catalogue.rollback()  # the caller changes its mind: nothing may have been committed yet
+    prices = dict(catalogue.execute(text("SELECT id, price_cents FROM books WHERE author_id = 2")).all())
+    assert prices == {20: 1250, 21: 1400}, (
+        f"after the caller rolled back, Butler's prices should be back at {{20: 1250, 21: 1400}}, but "
+        f"they are {prices}: raise_prices() committed. It must not: the caller decides"
     )
 
 

@@ -48,6 +48,15 @@ def assert_clean_failure(report: Any, what: str) -> None:
     assert not leaked, f"{what}: the password appears in the report's {' and '.join(leaked)}: {report!r}"
 
 
+def assert_drivers_own_words(error: str) -> None:
+    """The driver's message, without what SQLAlchemy wraps around it."""
+    __tracebackhide__ = True
+    assert "OperationalError)" not in error and "sqlalche.me" not in error, (
+        "the error should be the driver's own message (DBAPIError.orig), without SQLAlchemy's "
+        f"'(psycopg.OperationalError)' / '(sqlite3.OperationalError)' prefix or background link; got {error!r}"
+    )
+
+
 # -- task 1: connect and report ---------------------------------------------------------------------
 
 
@@ -131,6 +140,32 @@ def test_round_trip_time_follows_a_slow_database(engine: Engine, slow_database: 
     )
 
 
+@pytest.fixture
+def slow_to_connect() -> Iterator[float]:
+    """Every new DBAPI connection any pool opens in this test takes 150 ms longer to set up."""
+    delay = 0.15
+
+    def slow_down(*_args: Any) -> None:
+        time.sleep(delay)
+
+    event.listen(Pool, "connect", slow_down)
+    try:
+        yield delay
+    finally:
+        event.remove(Pool, "connect", slow_down)
+
+
+@pytest.mark.task(3)
+def test_round_trip_time_leaves_out_connecting(engine: Engine, slow_to_connect: float) -> None:
+    report = report_of(live_url(engine))
+    limit = slow_to_connect * 1000
+    assert report.ok is True, f"the test database is up (only slow to connect); got {report!r}"
+    assert isinstance(report.round_trip_ms, float) and 0 < report.round_trip_ms < limit, (
+        f"connecting took {limit:.0f} ms in this test, but one query on an open connection is much faster; "
+        f"the report says round_trip_ms={report.round_trip_ms!r}. Start the clock after connecting"
+    )
+
+
 # -- task 4: failures -------------------------------------------------------------------------------
 
 
@@ -180,6 +215,7 @@ def test_a_postgresql_server_that_refuses_is_reported_quickly() -> None:
     assert "refused" in report.error.lower(), (
         f"the error should keep the driver's reason (connection refused); got {report.error!r}"
     )
+    assert_drivers_own_words(report.error)
     assert elapsed < 3, f"a refused connection fails at once; the check took {elapsed:.1f} s"
 
 
@@ -191,6 +227,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_reported(tmp_path: Path) -> None
     assert "unable to open database file" in report.error, (
         f"the error should keep sqlite3's reason ('unable to open database file'); got {report.error!r}"
     )
+    assert_drivers_own_words(report.error)
 
 
 @pytest.fixture
