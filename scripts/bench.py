@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark of feedback speed, measured in one run (not a timed test; the figures go in the README).
 
     .venv/bin/python scripts/bench.py [--pg-url URL] [--runs N] [--skip-pack]

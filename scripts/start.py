@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Get a learner practising: install what the pack needs into .venv, then show the first kata.
 
     python3 scripts/start.py
@@ -16,7 +17,7 @@ FIRST_KATA = "katas/01_fundamentals/01_introduction"
 def main() -> int:
     python = ensure_environment()
     activate = ". .venv/bin/activate" if sys.platform != "win32" else r".venv\Scripts\activate"
-    print(f"\nReady. The first kata's tests, red until you make them green:\n", flush=True)
+    print("\nReady. The first kata's tests, red until you make them green:\n", flush=True)
     subprocess.run([str(venv_bin("pytest")), FIRST_KATA, "-q", "--no-header", "-rN"], cwd=PACK_ROOT)
     print(
         f"\nNext:\n"

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The pack's whole test suite: tooling tests, then every kata against solutions and pristine stubs,
 on SQLite and (when $KATA_PG_URL is set) on PostgreSQL.
 
