@@ -82,4 +82,4 @@ def find(key: str) -> Kata:
     for kata in all_katas():
         if wanted in (kata.id, kata.slug, str(kata.directory), f"katas/{kata.directory}", kata.directory.name):
             return kata
-    raise LookupError(f"no kata called {key!r}; `kata list` shows them all")
+    raise LookupError(f"no kata called {key!r}; the ids are those of docs/curriculum.md, e.g. 2.5")

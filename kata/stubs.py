@@ -52,7 +52,10 @@ def stub_source(solution: str, filename: str = "<solution>") -> str:
             i = end + 1
             if i < len(lines) and lines[i].strip() == BEGIN_STUB:
                 stub_end = _find(lines, i + 1, END_STUB, filename)
-                out.extend(_uncomment(line, _indent(lines[i]), filename) for line in lines[i + 1 : stub_end])
+                out.extend(
+                    _uncomment(line, _indent(lines[i]), f"{filename}:{number + 1}")
+                    for number, line in enumerate(lines[i + 1 : stub_end], start=i + 1)
+                )
                 i = stub_end + 1
             else:
                 if not indent:
@@ -138,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("katas", nargs="*", help="kata directories (katas/02_core/05_insert); default: all")
     args = parser.parse_args(argv)
     chosen = [Path(*Path(k).resolve().relative_to(KATAS).parts[:2]) for k in args.katas] or None
-    stale = stale_stubs(chosen)
+    try:
+        stale = stale_stubs(chosen)
+    except MarkerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     if args.check:
         for path in stale:
             print(f"out of date: {path.relative_to(PACK_ROOT)}")
@@ -155,22 +162,32 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _find(lines: list[str], start: int, marker: str, filename: str) -> int:
+    opening = BEGIN_SOLUTION if marker == END_SOLUTION else BEGIN_STUB
     for j in range(start, len(lines)):
-        if lines[j].strip() == marker:
+        stripped = lines[j].strip()
+        if stripped == marker:
             return j
-    raise MarkerError(f"{filename}:{start}: no '{marker}' closes the block opened here")
+        if stripped in (BEGIN_SOLUTION, BEGIN_STUB):
+            raise MarkerError(
+                f"{filename}:{j + 1}: '{stripped}' inside the block opened at line {start}: "
+                f"is a '{marker}' missing before it?"
+            )
+    raise MarkerError(f"{filename}:{start}: no '{marker}' closes the '{opening}' block opened here")
 
 
 def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
-def _uncomment(line: str, indent: str, filename: str) -> str:
+def _uncomment(line: str, indent: str, where: str) -> str:
     body = line[len(indent):] if line.startswith(indent) else line.lstrip()
     if body.strip() == "#" or not body.strip():
         return "\n"
     if not body.startswith("# "):
-        raise MarkerError(f"{filename}: stub lines must be commented out with '# ': {line.rstrip()!r}")
+        raise MarkerError(
+            f"{where}: every line of a stub block starts with '# ' (hash, space) at the marker's "
+            f"indentation; this one does not: {line.rstrip()!r}"
+        )
     return indent + body[2:]
 
 

@@ -13,9 +13,9 @@ from kata.paths import KATAS, PACK_ROOT, SOLUTIONS
 KATAS_FOUND = catalog.all_katas()
 IDS = [k.id for k in KATAS_FOUND]
 CURRICULUM_ROW = re.compile(r"^\| (\d+)\.(\d+) \| ([a-z0-9_]+) \|", re.MULTILINE)
-CURRICULUM = {
-    f"{m}.{t}": slug for m, t, slug in CURRICULUM_ROW.findall((PACK_ROOT / "docs" / "curriculum.md").read_text())
-}
+CURRICULUM_TEXT = (PACK_ROOT / "docs" / "curriculum.md").read_text()
+CURRICULUM = {f"{m}.{t}": slug for m, t, slug in CURRICULUM_ROW.findall(CURRICULUM_TEXT)}
+MODULE_DIRS = set(re.findall(r"^## (\d\d_[a-z_]+)$", CURRICULUM_TEXT, re.MULTILINE))
 
 
 def test_every_kata_directory_has_metadata_and_a_solution() -> None:
@@ -39,6 +39,14 @@ class TestKata:
         module_number, kata_number = (int(part.split("_", 1)[0]) for part in kata.directory.parts)
         assert kata.id == f"{module_number}.{kata_number}", f"{kata.directory} should have id {module_number}.{kata_number}"
         assert CURRICULUM.get(kata.id) == kata.slug, f"curriculum row {kata.id} is {CURRICULUM.get(kata.id)!r}"
+        assert kata.module in MODULE_DIRS, (
+            f"module directory {kata.module!r} is not a '## NN_name' heading of docs/curriculum.md: {sorted(MODULE_DIRS)}"
+        )
+
+    def test_the_pack_readme_lists_it(self, kata: catalog.Kata) -> None:
+        assert kata.slug in (PACK_ROOT / "README.md").read_text(), (
+            f"README.md's Contents section does not mention {kata.slug}: add it to the module's row"
+        )
 
     def test_metadata_is_complete(self, kata: catalog.Kata) -> None:
         assert kata.title.strip(), "title is empty"
@@ -73,11 +81,38 @@ class TestKata:
         assert files, f"solutions/{kata.directory} has no files"
         blocks = sum(f.suffix == ".py" and stubs.BEGIN_SOLUTION in (kata.solution_path / f).read_text() for f in files)
         assert blocks, "the solution has no '# BEGIN SOLUTION' block: the learner would have nothing to write"
-        stale = [str(p.relative_to(PACK_ROOT)) for p in stubs.stale_stubs() if p.is_relative_to(kata.path)]
+        stale = [str(p.relative_to(PACK_ROOT)) for p in stubs.stale_stubs([kata.directory])]
         assert not stale, (
             f"{stale} differ from what the solution generates. Authors: run `python -m kata.stubs`. "
             "(A learner's own edits also show up here: this check is for the pristine pack.)"
         )
+
+
+    def test_the_stub_defines_every_name_the_solution_does(self, kata: catalog.Kata) -> None:
+        for relative in stubs.learner_files(kata.directory):
+            if relative.suffix != ".py":
+                continue
+            solution = _top_level_names((kata.solution_path / relative).read_text())
+            stub = _top_level_names(str(stubs.pristine_text(kata.directory, relative)), assignments=True)
+            missing = solution - stub
+            assert not missing, (
+                f"{relative}: the stub lacks {sorted(missing)}, which the solution defines. "
+                "A '# BEGIN SOLUTION' block probably swallowed them (is an '# END SOLUTION' misplaced?)"
+            )
+
+
+def _top_level_names(source: str, assignments: bool = False) -> set[str]:
+    """Public functions and classes: what the tests call (module-level tables or helpers that the
+    learner is asked to write may legitimately be missing from a stub); with `assignments`, also
+    names bound by `=` (a legacy stub's `Base = declarative_base()` stands for a class)."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif assignments and isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return {name for name in names if not name.startswith("_")}
 
 
 def test_test_file_names_are_unique_across_the_pack() -> None:
@@ -127,8 +162,14 @@ def test_stub_markers_are_parsed_as_documented() -> None:
 
 @pytest.mark.parametrize(
     "broken",
-    ["    # BEGIN SOLUTION\n    return 1\n", "# END SOLUTION\n", "# BEGIN SOLUTION\nX = 1\n# END SOLUTION\n"],
-    ids=["unclosed", "unopened", "module-level-without-stub"],
+    [
+        "    # BEGIN SOLUTION\n    return 1\n",
+        "# END SOLUTION\n",
+        "# BEGIN SOLUTION\nX = 1\n# END SOLUTION\n",
+        "    # BEGIN SOLUTION\n    return 1\n    # BEGIN SOLUTION\n    return 2\n    # END SOLUTION\n",
+        "# BEGIN SOLUTION\nX = 1\n# END SOLUTION\n# BEGIN STUB\n#X = 2\n# END STUB\n",
+    ],
+    ids=["unclosed", "unopened", "module-level-without-stub", "end-missing-before-next", "stub-not-commented"],
 )
 def test_broken_markers_are_refused(broken: str) -> None:
     with pytest.raises(stubs.MarkerError):

@@ -64,3 +64,11 @@ def test_values_sent_show_what_was_bound_and_not_what_was_pasted(connection: Con
     connection.execute(text("SELECT * FROM t WHERE x = 'pasted'"))
     assert queries.values_sent() == ["bound", "also bound"]
     assert queries.statements[1].values == []
+
+
+def test_paused_leaves_the_tests_own_checks_out(connection: Connection, queries: QueryLog) -> None:
+    connection.execute(text("SELECT 1"))
+    with queries.paused():
+        connection.execute(text("SELECT 2"))
+    connection.execute(text("SELECT 3"))
+    assert queries.sql == ["SELECT 1", "SELECT 3"]

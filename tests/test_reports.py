@@ -98,6 +98,18 @@ def test_check_stubs_fails_a_test_that_passes_on_the_stub(fake_pack: FakePack) -
     assert "test_checks_nothing passes on the untouched stub" in run.output, run.output
 
 
+def test_check_stubs_fails_a_test_that_cannot_even_import_the_stub(fake_pack: FakePack) -> None:
+    write_adder(fake_pack)
+    fake_pack.write(
+        "katas/01_demo/01_adder/test_typo.py",
+        "from fixtures.target import learner_module\n\nadder = learner_module(__file__, 'addr')\n\n"
+        "def test_typo():\n    assert adder.add(1, 2) == 3\n",
+    )
+    run = fake_pack.pytest("katas", "--check-stubs", "-k", "typo")
+    assert "1 failed" in run.output, run.output
+    assert "addr.py does not exist" in run.output and "this kata has: adder.py" in run.output, run.output
+
+
 def test_check_stubs_uses_pristine_stubs_not_the_learners_work(fake_pack: FakePack) -> None:
     write_adder(fake_pack, ADDER_SOLUTION)  # the learner has solved it in katas/
     run = fake_pack.pytest("katas", "--check-stubs", "-k", "small")

@@ -166,6 +166,18 @@ def test_engine_leaks_an_open_transaction_holding_locks(engine: Engine, round_) 
     leaked.execute(insert(notes), {"body": "uncommitted, locked"})
 
 
+_KEPT_ALIVE: list[object] = []  # a leak that outlives the test, as a module-level cache would
+
+
+@ROUNDS
+def test_engine_session_left_open_holding_a_write_lock(engine: Engine, round_) -> None:
+    Base.metadata.create_all(engine)
+    leaked = Session(engine)
+    leaked.add(Pupil(email="locked@example.com"))
+    leaked.flush()  # on SQLite this connection now holds the write lock
+    _KEPT_ALIVE.append(leaked)
+
+
 @ROUNDS
 def test_engine_raw_ddl_in_autocommit_and_a_schema(engine: Engine, round_) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
