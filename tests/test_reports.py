@@ -87,6 +87,32 @@ def test_a_hanging_test_is_stopped_with_a_message(fake_pack: FakePack) -> None:
     assert "This test did not finish in time (Timeout" in run.output, run.output
 
 
+def test_a_thread_left_running_fails_the_test_that_started_it(fake_pack: FakePack) -> None:
+    write_adder(
+        fake_pack,
+        "import threading, time\n\ndef add(a, b):\n"
+        "    threading.Thread(target=time.sleep, args=(5,), name='slow-worker').start()\n    return a + b\n",
+    )
+    run = fake_pack.pytest("katas", "-k", "small")
+    assert "left 1 thread(s) running (slow-worker)" in run.output, run.output
+
+
+def test_a_runaway_statement_is_stopped_before_the_timeout(fake_pack: FakePack) -> None:
+    write_adder(
+        fake_pack,
+        "from sqlalchemy import text\n\ndef add(connection, b):\n    return connection.execute(text(\n"
+        "        'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n'\n"
+        "    )).scalar_one()\n",
+    )
+    fake_pack.write(
+        "katas/01_demo/01_adder/test_runaway.py",
+        "import pytest\nfrom fixtures.target import learner_module\n\nadder = learner_module(__file__, 'adder')\n\n"
+        "@pytest.mark.timeout(4)\ndef test_runaway(connection):\n    assert adder.add(connection, 1) == 1\n",
+    )
+    run = fake_pack.pytest("katas", "-k", "runaway", timeout=30)
+    assert "A statement ran for too long and the database stopped it" in run.output, run.output
+
+
 def test_check_stubs_fails_a_test_that_passes_on_the_stub(fake_pack: FakePack) -> None:
     write_adder(fake_pack)
     fake_pack.write(
