@@ -36,7 +36,7 @@ def ensure_environment(extras: str = "all") -> Path:
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     print("Installing the pack and its dependencies (a minute the first time) ...", flush=True)
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f".[{extras}]"],
+        [str(python), "-m", "pip", "install", "-qq", "--disable-pip-version-check", "-e", f".[{extras}]"],
         cwd=PACK_ROOT,
         check=True,
     )
