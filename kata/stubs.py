@@ -117,7 +117,7 @@ def pristine_text(kata: Path, relative: Path) -> str | bytes:
     return source.read_bytes()
 
 
-def all_katas() -> list[Path]:
+def kata_directories() -> list[Path]:
     """Every kata directory that has a solution, relative to solutions/ (`01_fundamentals/01_introduction`)."""
     return sorted({p.parent.relative_to(SOLUTIONS) for p in SOLUTIONS.glob("*/*/*") if p.is_file()})
 
@@ -125,7 +125,7 @@ def all_katas() -> list[Path]:
 def stale_stubs(katas: list[Path] | None = None) -> list[Path]:
     """Learner files in katas/ that differ from what their solution generates."""
     stale = []
-    for kata in katas if katas is not None else all_katas():
+    for kata in katas if katas is not None else kata_directories():
         for relative in learner_files(kata):
             current = KATAS / kata / relative
             expected = pristine_text(kata, relative)
