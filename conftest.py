@@ -1,3 +1,3 @@
 """The kata harness: options, fixtures and report hooks live in fixtures/ (see fixtures/__init__.py)."""
 
-pytest_plugins = ["fixtures.isolation", "fixtures.plugin"]
+pytest_plugins = ["fixtures.isolation", "fixtures.plugin", "fixtures.shop.plugin"]
