@@ -1,0 +1,134 @@
+"""Kata 9.3: custom types — TypeDecorators that convert between Python values and stored values.
+
+A help desk stores tickets. Four columns need more than the built-in types give:
+- `details`: a dict, stored as JSON text (JSONEncodedDict);
+- `id`: a uuid.UUID, stored natively on PostgreSQL and as 32 hex characters elsewhere (GUID);
+- `api_token`: a secret, stored encrypted with a real cipher (EncryptedString);
+- `priority`: a Python Enum, stored as its plain string value in a VARCHAR (EnumAsString).
+Each converts in process_bind_param (Python -> database) and process_result_value (database ->
+Python); None (SQL NULL) stays None both ways. The Ticket model at the bottom is given.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import uuid
+from typing import Any
+
+from cryptography.fernet import Fernet
+from sqlalchemy import CHAR, String, Text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+# A Fernet key (urlsafe base64 of 32 random bytes). In production it comes from a secret store or
+# the environment, never from the source code; here it is fixed so the tests can run.
+ENCRYPTION_KEY = b"MPymup48CG8dgmhJAAUzH1HdKzKv2bt75B8g4C_EbNQ="
+
+
+class JSONEncodedDict(TypeDecorator[dict[str, Any]]):
+    """A dict stored as JSON text. None stays SQL NULL (not the JSON text 'null')."""
+
+    impl = Text
+    cache_ok = False  # TODO: may statements using this type be cached? (see the README, task 5)
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> str | None:
+        """The dict -> JSON text (None -> None)."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> dict[str, Any] | None:
+        """JSON text -> a dict (None -> None)."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+
+class GUID(TypeDecorator[uuid.UUID]):
+    """A uuid.UUID: PostgreSQL's native UUID type there, CHAR(32) of hex digits elsewhere."""
+
+    impl = CHAR(32)
+    cache_ok = False  # TODO: may statements using this type be cached? (see the README, task 5)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """The column type for this dialect: native UUID on 'postgresql', CHAR(32) otherwise."""
+        return dialect.type_descriptor(CHAR(32))  # TODO: native UUID on PostgreSQL
+
+    def process_bind_param(self, value: uuid.UUID | str | None, dialect: Dialect) -> Any:
+        """A UUID (or its text form) -> what the column stores (None -> None)."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
+        """What the column stored -> a uuid.UUID (None -> None)."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A str stored encrypted (Fernet with ENCRYPTION_KEY, or AES-GCM): the database never sees it.
+
+    Encrypting the same text twice must give different stored values (a random IV or nonce).
+    """
+
+    impl = Text
+    cache_ok = False  # TODO: may statements using this type be cached? (see the README, task 5)
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Plain text -> the encrypted, stored text (None -> None)."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """The stored text -> the plain text (None -> None)."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+
+class EnumAsString(TypeDecorator[enum.Enum]):
+    """A member of `enum_class`, stored as its `.value` (a str) in a VARCHAR: no database ENUM type.
+
+    Binding accepts a member or its value ('high' for Priority.HIGH); anything else raises
+    ValueError. Reading gives the member back.
+    """
+
+    impl = String(50)
+    cache_ok = False  # TODO: may statements using this type be cached? (see the README, task 5)
+
+    def __init__(self, enum_class: type[enum.Enum]) -> None:
+        super().__init__(length=50)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: enum.Enum | str | None, dialect: Dialect) -> str | None:
+        """A member (or its value) -> the member's value; anything else raises ValueError."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> enum.Enum | None:
+        """The stored value -> the enum member."""
+        # TODO: your code here; the docstring above says what it must do.
+        raise NotImplementedError
+
+
+# -- given: the model that uses the four types ------------------------------------------------
+
+
+class Priority(enum.Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONEncodedDict)
+    api_token: Mapped[str | None] = mapped_column(EncryptedString)
+    priority: Mapped[Priority] = mapped_column(EnumAsString(Priority), default=Priority.NORMAL)
