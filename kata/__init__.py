@@ -1,1 +1,1 @@
-"""The kata pack's own tooling: the catalogue of katas and stub generation (a `kata` command will build on it)."""
+"""The kata pack's own tooling: the catalogue of katas, stub generation, and the `kata` command (cli.py)."""

@@ -1,10 +1,16 @@
-"""Where the pack's trees live: katas/ (the learner's), solutions/ (the reference), and their mirror."""
+"""Where the pack's trees live: katas/ (the learner's), solutions/ (the reference), and their mirror.
+
+The pack is the directory above this package, unless $KATA_PACK_ROOT names another copy of it
+(the `kata` command's tests and its practice workspaces run on copies).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-PACK_ROOT = Path(__file__).resolve().parent.parent
+PACK_ROOT_ENV = "KATA_PACK_ROOT"
+PACK_ROOT = Path(os.environ.get(PACK_ROOT_ENV) or Path(__file__).resolve().parent.parent).resolve()
 KATAS = PACK_ROOT / "katas"
 SOLUTIONS = PACK_ROOT / "solutions"
 

@@ -1,0 +1,70 @@
+"""Run a kata's tests on the learner's files and record the result; what the learner should do next."""
+
+from __future__ import annotations
+
+from kata import paths
+from kata.catalog import Kata, all_katas, find
+from kata.errors import KataError
+from kata.progress import Progress
+from kata.runner import RunResult, run_tests
+from kata.status import PASSING, Status, fingerprint, missing_files, status
+
+
+def kata(key: str) -> Kata:
+    """A kata by id, slug or directory, or a one-sentence error."""
+    try:
+        return find(key)
+    except LookupError as error:
+        raise KataError(f"There is no kata called {key!r}; `kata list` shows the ids (like 1.5).") from error
+
+
+def module_katas(key: str) -> list[Kata]:
+    """The katas of one module, given as 2, 02, 02_core or core."""
+    wanted = key.strip().lstrip("0") or "0"
+    chosen = [
+        k for k in all_katas()
+        if wanted in (k.module.split("_", 1)[0].lstrip("0"), k.module, k.module.split("_", 1)[-1])
+    ]
+    if not chosen:
+        modules = sorted({k.module for k in all_katas()})
+        raise KataError(f"There is no module {key!r}; the modules are {', '.join(modules)}.")
+    return chosen
+
+
+def check(kata: Kata, progress: Progress, *, db_url: str | None = None, solutions: bool = False) -> RunResult:
+    """Run the kata's tests; record the result when they ran on the learner's own files."""
+    if not solutions:
+        require_files(kata)
+    result = run_tests(kata.path, solutions=solutions, db_url=db_url)
+    if not solutions and (result.tests or result.errors):
+        progress.record_run(
+            kata.id,
+            passed=result.passed,
+            failed=result.failed + len(result.errors),
+            green=result.green,
+            fingerprint=fingerprint(kata),
+            database=result.database,
+        )
+    return result
+
+
+def require_files(kata: Kata) -> None:
+    """Fail with one sentence when a learner file of the kata is missing."""
+    missing = missing_files(kata)
+    if missing:
+        raise KataError(f"{paths.shown(missing[0])} does not exist; `kata reset {kata.id}` restores the pristine stub.")
+
+
+def statuses(progress: Progress) -> dict[str, Status]:
+    runs = progress.last_runs()
+    return {k.id: status(k, runs.get(k.id)) for k in all_katas()}
+
+
+def next_kata(progress: Progress, after: Kata | None = None) -> Kata | None:
+    """The first kata, in curriculum order, that is not passing (optionally: after `after` first, then from the top)."""
+    every = all_katas()
+    known = statuses(progress)
+    if after is not None:
+        start = next((i for i, k in enumerate(every) if k.id == after.id), -1) + 1
+        every = every[start:] + every[:start]
+    return next((k for k in every if known[k.id].state != PASSING), None)

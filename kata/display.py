@@ -1,0 +1,115 @@
+"""How the `kata` command shows things: one console, test summaries, instructions, code and diffs.
+
+rich honours NO_COLOR, and writes plain text when the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import textwrap
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.text import Text
+
+from kata import paths
+from kata.catalog import Kata
+from kata.runner import RunResult, TestOutcome
+
+console = Console(highlight=False)
+MESSAGE_LINES = 30  # of a failure's message; the rest is in `pytest <kata>`
+SQL_LINES = 15
+
+
+def duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")  # stored in UTC
+
+
+def heading(kata: Kata) -> str:
+    return f"{kata.id} {kata.title}"
+
+
+def summary(kata: Kata, result: RunResult, *, tree: str = "your files") -> RenderableType:
+    """A test run in a few lines: counts, then the first failure explained and the SQL it sent."""
+    counts = [f"{result.passed} passed"]
+    if result.failed:
+        counts.append(f"{result.failed} failed")
+    if result.skipped:
+        counts.append(f"{result.skipped} skipped")
+    verdict = Text("green", style="bold green") if result.green else Text("red", style="bold red")
+    line = Text.assemble(
+        (f"{heading(kata)}", "bold"), f" ({tree}, {result.database}): ", verdict, f": {', '.join(counts)} in {result.seconds:.1f} s"
+    )
+    parts: list[RenderableType] = [line]
+    if result.errors:
+        parts.append(Panel(Text(_clip(result.errors[0], MESSAGE_LINES)), title="the tests could not be collected", border_style="red"))
+    failure = result.first_failure
+    if failure is not None:
+        parts.append(_failure(failure, more=result.failed - 1))
+    elif not result.green and not result.errors and result.passed == 0:
+        reasons = sorted({t.message for t in result.tests if t.status == "skipped" and t.message})
+        parts.append(Text("No test ran" + (f": {reasons[0]}" if reasons else "."), style="yellow"))
+    return Group(*parts)
+
+
+def _failure(test: TestOutcome, more: int) -> RenderableType:
+    task = f" (task {test.task})" if test.task is not None else ""
+    title = f"first failure: {test.name}{task}" + (f"; {more} more" if more > 0 else "")
+    body: list[RenderableType] = [Text(_clip(test.message.strip(), MESSAGE_LINES))]
+    if test.sql.strip():
+        body.append(Text("\nSQL it sent:", style="bold"))
+        body.append(Syntax(_clip(textwrap.dedent(test.sql).strip("\n"), SQL_LINES), "sql", theme="ansi_dark", word_wrap=True))
+    return Panel(Group(*body), title=title, title_align="left", border_style="red")
+
+
+def _clip(text: str, lines: int) -> str:
+    split = text.splitlines()
+    if len(split) <= lines:
+        return text
+    return "\n".join(split[:lines] + [f"... ({len(split) - lines} more lines: run pytest on the kata for all of it)"])
+
+
+def instructions(kata: Kata) -> RenderableType:
+    """The kata's README without its hints (those come one at a time from `kata hint`)."""
+    text = kata.readme.split("## Hints", 1)[0].rstrip()
+    return Markdown(text)
+
+
+def hint(number: int, total: int, text: str) -> RenderableType:
+    title, _, body = text.partition("\n")
+    title = re.sub(r"^Hint\s*\d+\s*", "", title).strip(" :()")
+    return Panel(Markdown(body.strip()), title=f"Hint {number} of {total}" + (f" ({title})" if title else ""), title_align="left")
+
+
+def code(path: Path, text: str) -> RenderableType:
+    lexer = "python" if path.suffix == ".py" else Syntax.guess_lexer(str(path), text)
+    return Panel(Syntax(text, lexer, line_numbers=True, theme="ansi_dark"), title=paths.shown(path), title_align="left")
+
+
+def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> RenderableType | None:
+    """A unified diff of the learner's file against the solution, or None when they are equal."""
+    lines = list(
+        difflib.unified_diff(
+            mine_text.splitlines(keepends=True),
+            theirs_text.splitlines(keepends=True),
+            fromfile=paths.shown(mine),
+            tofile=paths.shown(theirs),
+        )
+    )
+    if not lines:
+        return None
+    return Syntax("".join(lines).rstrip("\n"), "diff", theme="ansi_dark")

@@ -1,0 +1,145 @@
+"""Run one kata's tests in a subprocess and read back what happened, test by test.
+
+The learner's code runs only in that subprocess (pytest with kata.results_plugin): a hang, a
+crash or a `sys.exit()` in it cannot take the `kata` command down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from kata import paths
+from kata.errors import KataError
+from kata.results_plugin import RESULTS_ENV
+
+DB_URL_ENV = "KATA_DB_URL"
+RUN_TIMEOUT_SECONDS = 900  # the harness stops each test after 60 s; this only guards the whole run
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test: its status (passed, failed, error, skipped), what it said and the SQL it sent."""
+
+    nodeid: str
+    name: str
+    status: str
+    message: str = ""
+    sql: str = ""
+    task: int | None = None
+    code: str = ""
+
+
+@dataclass
+class RunResult:
+    """What one run of a kata's tests gave."""
+
+    tests: list[TestOutcome]
+    errors: list[str] = field(default_factory=list)  # collection errors: the test file itself is broken
+    exitstatus: int = 0
+    seconds: float = 0.0
+    database: str = "SQLite"
+    output: str = ""  # pytest's own output, for when it could not run at all
+
+    def count(self, status: str) -> int:
+        return sum(1 for test in self.tests if test.status == status)
+
+    @property
+    def passed(self) -> int:
+        return self.count("passed")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed") + self.count("error")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def green(self) -> bool:
+        """Every test that ran passed, and at least one ran."""
+        return self.exitstatus == 0 and not self.errors and self.failed == 0 and self.passed > 0
+
+    @property
+    def first_failure(self) -> TestOutcome | None:
+        return next((t for t in self.tests if t.status in ("failed", "error")), None)
+
+
+def run_tests(directory: Path, *, solutions: bool = False, db_url: str | None = None, root: Path | None = None) -> RunResult:
+    """Run the tests in `directory` (a kata's folder) with pytest in a subprocess, from the pack `root`."""
+    root = root or paths.PACK_ROOT
+    url = db_url or os.environ.get(DB_URL_ENV)
+    if url:
+        check_database(url)
+    with tempfile.TemporaryDirectory(prefix="kata-run-") as scratch:
+        results_file = Path(scratch) / "results.json"
+        command = [sys.executable, "-m", "pytest", str(directory), "-p", "kata.results_plugin"]
+        command += ["-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
+        if solutions:
+            command.append("--solutions")
+        if url:
+            command += ["--db-url", url]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
+        environment.update({paths.PACK_ROOT_ENV: str(root), RESULTS_ENV: str(results_file)})
+        started = time.perf_counter()
+        try:
+            completed = subprocess.run(
+                command, check=False, cwd=root, env=environment, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS
+            )
+        except subprocess.TimeoutExpired:
+            raise KataError(f"The tests of {paths.shown(directory)} ran for over {RUN_TIMEOUT_SECONDS} s and were stopped.") from None
+        seconds = time.perf_counter() - started
+        if not results_file.exists():
+            last = (completed.stdout + completed.stderr).strip().splitlines()[-1:] or ["no output"]
+            raise KataError(f"pytest could not run the tests of {paths.shown(directory)}: {last[0]}")
+        payload = json.loads(results_file.read_text())
+    return RunResult(
+        tests=[TestOutcome(**{k: v for k, v in t.items() if k in TestOutcome.__dataclass_fields__}) for t in payload["tests"]],
+        errors=list(payload["errors"]),
+        exitstatus=int(payload["exitstatus"]),
+        seconds=seconds,
+        database=describe_database(url),
+        output=completed.stdout + completed.stderr,
+    )
+
+
+def describe_database(url: str | None) -> str:
+    if not url:
+        return "SQLite"
+    parsed = make_url(url)
+    return {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(parsed.get_backend_name(), parsed.get_backend_name())
+
+
+def check_database(url: str) -> None:
+    """Fail with one sentence when the database the tests should use cannot be reached."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise KataError(f"{url!r} is not a database URL; for PostgreSQL write postgresql+psycopg://USER@HOST:5432/DB.") from None
+    if parsed.get_backend_name() == "sqlite":
+        return
+    shown_url = parsed.render_as_string(hide_password=True)
+    connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
+    try:
+        engine = create_engine(parsed, connect_args=connect_args, poolclass=NullPool)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except (SQLAlchemyError, ImportError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise KataError(
+            f"The database at {shown_url} cannot be reached ({reason}); start it, fix --db-url "
+            f"(or ${DB_URL_ENV}), or leave both out to test on SQLite."
+        ) from None
