@@ -44,6 +44,17 @@ def refused(session: Session, obj: Any, what: str) -> None:
     pytest.fail(f"the database accepted {what}", pytrace=False)
 
 
+def accepted(session: Session, what: str) -> None:
+    """Flushing must succeed: the rows are allowed; a refusal names the rule that is too strict."""
+    __tracebackhide__ = True
+    try:
+        session.flush()
+        return
+    except IntegrityError as error:
+        said = str(error.orig)
+    pytest.fail(f"the database refused {what}. It said: {said}", pytrace=False)
+
+
 # -- task 1: table name and primary keys -----------------------------------------------------
 
 
@@ -98,7 +109,7 @@ def test_price_changes_have_a_composite_primary_key(session: Session) -> None:
             price_change(product_id=tea.id, changed_on=date(2025, 6, 1), price_cents=520),
         ]
     )
-    session.flush()
+    accepted(session, "the same day for two products and two days for one product (only the pair is unique)")
     tea_id = tea.id
     session.expunge_all()  # else the session itself would refuse the duplicate key, before the database
     refused(
@@ -199,7 +210,7 @@ def test_orm_objects_see_the_server_defaults_after_flush(session: Session) -> No
 def test_a_negative_price_is_refused_by_the_database(session: Session, price: int) -> None:
     make_tables(session)
     session.add(product(price_cents=0))
-    session.flush()  # a free sample is fine
+    accepted(session, "a price of 0 cents (a free sample): only negative prices are forbidden")
     refused(
         session,
         product(sku="TEA-2", name="Black tea", price_cents=price),
@@ -213,7 +224,7 @@ def test_a_name_is_unique_within_its_category(session: Session) -> None:
     session.add_all(
         [product(sku="TEA-1", name="Sampler"), product(sku="COF-1", name="Sampler", category="Coffee")]
     )
-    session.flush()  # the same name in two categories is fine
+    accepted(session, "the name 'Sampler' in two different categories: a name is unique only within its category")
     refused(
         session,
         product(sku="TEA-2", name="Sampler"),
@@ -247,13 +258,12 @@ def test_repr_names_the_class_the_id_and_the_sku(session: Session, sku: str, nam
     session.add(item)
     session.flush()
     after = repr(item)
-    assert "Product" in after and sku in after and str(item.id) in after and " object at 0x" not in after, (
+    without_sku = after.replace(sku, "")  # so that the 1 of 'TEA-1' does not pass for id 1
+    assert "Product" in after and sku in after and str(item.id) in without_sku and " object at 0x" not in after, (
         f"repr() of a stored product should show the class, its id ({item.id}) and sku ({sku!r}), not {after}"
     )
     change = model_definition.PriceChange(product_id=item.id, changed_on=date(2025, 1, 31), price_cents=999)
     shown = repr(change)
-    assert (
-        "PriceChange" in shown
-        and "2025-01-31" in shown.replace("datetime.date(2025, 1, 31)", "2025-01-31")
-        and "999" in shown
-    ), f"repr() of a price change should show the class, the day and the price, got {shown}"
+    assert "PriceChange" in shown and ("2025-01-31" in shown or "2025, 1, 31" in shown) and "999" in shown, (
+        f"repr() of a price change should show the class, the day and the price, got {shown}"
+    )

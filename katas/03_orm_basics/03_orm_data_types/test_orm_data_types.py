@@ -7,14 +7,15 @@ test's rolled-back transaction), store orders through a real Session, forget the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, DateTime, Enum, Numeric, String, inspect, select, text
+from sqlalchemy import JSON, DateTime, Enum, Numeric, String, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, Session
 
 from fixtures.isolation import rolled_back
@@ -22,7 +23,7 @@ from fixtures.target import learner_module
 
 orm_data_types = learner_module(__file__, "orm_data_types")
 
-PLACED = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+PLACED = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
 def make_tables(session: Session) -> None:
@@ -39,15 +40,26 @@ def new_order(**overrides: Any) -> Any:
 def reload(session: Session, order: Any) -> Any:
     """Store the order, forget every object, and load it again from the database."""
     session.add(order)
-    session.flush()
-    order_id = order.id
-    session.expunge_all()
-    return session.get(orm_data_types.Order, order_id)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        said = str(error.orig)
+    else:
+        order_id = order.id
+        session.expunge_all()
+        return session.get(orm_data_types.Order, order_id)
+    pytest.fail(
+        "storing an order that gives only customer, total and placed_at (and what the test names) was refused: "
+        "status should default to OrderStatus.NEW and details to {}, and note may be NULL. "
+        f"The database said: {said}",
+        pytrace=False,
+    )
 
 
 def column(name: str) -> Any:
     table = getattr(orm_data_types.Order, "__table__", None)
-    assert table is not None and name in table.c, f"Order should map a column {name!r}"
+    assert table is not None, "Order is not mapped to a table yet (does it derive from Base?)"
+    assert name in table.c, f"Order should map a column {name!r}; its columns are {list(table.c.keys())}"
     return table.c[name]
 
 
@@ -191,6 +203,27 @@ def test_set_detail_is_saved(session: Session, key: str, value: Any) -> None:
         f"after set_detail(order, {key!r}, {value!r}) and a commit, the stored details should be {expected}, "
         f"got {again.details}. Changing the dict in place is invisible to a plain JSON column: assign a new "
         "dict, or make the column MutableDict.as_mutable(JSON)"
+    )
+
+
+@pytest.mark.task(3)
+def test_orders_created_without_details_do_not_share_one_dict(session: Session) -> None:
+    make_tables(session)
+    first = new_order(customer="Ana")
+    session.add(first)
+    session.flush()
+    orm_data_types.set_detail(first, "gift", True)
+    session.commit()
+    second = new_order(customer="Ben")
+    session.add(second)
+    session.flush()
+    second_id = second.id
+    session.expunge_all()
+    again = session.get(orm_data_types.Order, second_id)
+    assert again.details == {}, (
+        f"a second order created without details should be stored with {{}}, got {again.details!r}: the first "
+        "order's set_detail() changed the dict the second order started from. default={} is ONE dict shared by "
+        "every row; default=dict makes a new one each time"
     )
 
 

@@ -52,9 +52,7 @@ def seed(session: Session) -> tuple[Any, Any, list[Any]]:
     books = [Book(title=t) for t in ("Earthsea", "The Dispossessed", "Lathe of Heaven", "Mort")]
     session.add_all(books)
     session.flush()
-    session.execute(
-        text("UPDATE books SET author_id = :a WHERE title <> 'Mort'"), {"a": le_guin.id}
-    )
+    session.execute(text("UPDATE books SET author_id = :a WHERE title <> 'Mort'"), {"a": le_guin.id})
     session.execute(text("UPDATE books SET author_id = :a WHERE title = 'Mort'"), {"a": pratchett.id})
     session.expire_all()
     for author in (le_guin, pratchett):
@@ -198,9 +196,7 @@ def test_publish_adds_only_what_the_cascade_needs(session: Session) -> None:
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize("index", [0, 3], ids=["from Le Guin to Pratchett", "from Pratchett to Le Guin"])
-def test_transfer_updates_both_lists_at_once_without_sql(
-    session: Session, queries: Any, index: int
-) -> None:
+def test_transfer_updates_both_lists_at_once_without_sql(session: Session, queries: Any, index: int) -> None:
     make_tables(session)
     le_guin, pratchett, books = seed(session)
     book = books[index]
@@ -221,7 +217,7 @@ def test_transfer_updates_both_lists_at_once_without_sql(
 @pytest.mark.task(3)
 def test_transfer_is_saved_by_the_next_flush(session: Session) -> None:
     make_tables(session)
-    le_guin, pratchett, books = seed(session)
+    _le_guin, pratchett, books = seed(session)
     relationship_basics.transfer(books[1], pratchett)
     session.flush()
     rows = book_rows(session)
@@ -258,8 +254,12 @@ def test_a_retired_book_keeps_its_row_with_no_author(session: Session) -> None:
     assert books[0].title in rows, (
         "retire() should keep the book: its row must still exist after the flush (unlinking is not deleting)"
     )
-    expected = {"Earthsea": None, "Lathe of Heaven": "Ursula K. Le Guin", "The Dispossessed": "Ursula K. Le Guin",
-                "Mort": "Terry Pratchett"}
+    expected = {
+        "Earthsea": None,
+        "Lathe of Heaven": "Ursula K. Le Guin",
+        "The Dispossessed": "Ursula K. Le Guin",
+        "Mort": "Terry Pratchett",
+    }
     expected[books[0].title] = None
     assert rows == expected, (
         f"after retire() and a flush, only that book should have no author (author_id NULL); (title: author) {rows}"

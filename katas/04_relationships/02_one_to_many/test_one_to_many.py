@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,16 @@ from fixtures.target import learner_module
 
 one_to_many = learner_module(__file__, "one_to_many")
 
-NAMES = ["Morning run", "Rock 'n' roll", "Focus", "Empty for now", "Road trip", "Jazz nights", "Sleep", "Party"]
+NAMES = [
+    "Morning run",
+    "Rock 'n' roll",
+    "Focus",
+    "Empty for now",
+    "Road trip",
+    "Jazz nights",
+    "Sleep",
+    "Party",
+]
 TITLES = ["Intro", "Blue", "Heroes", "Yellow", "Africa", "Hurt"]
 
 
@@ -37,7 +46,9 @@ def dataset(playlists: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[
     return lists, tracks
 
 
-def make_tables(session: Session, playlists: int = 4, seed: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def make_tables(
+    session: Session, playlists: int = 4, seed: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Create the learner's tables inside the test's transaction and fill them with plain inserts."""
     metadata = one_to_many.Base.metadata
     metadata.create_all(session.connection())
@@ -122,7 +133,7 @@ def test_a_track_added_to_a_loaded_playlist_is_saved_with_it(session: Session) -
 @pytest.mark.task(1)
 def test_removing_a_track_from_its_playlist_deletes_it(session: Session) -> None:
     Playlist, _Track = require_relationships()
-    lists, tracks = make_tables(session)
+    lists, _tracks = make_tables(session)
     playlist = session.get(Playlist, lists[0]["id"])
     assert playlist is not None
     removed = playlist.tracks[0]
@@ -174,7 +185,9 @@ def test_add_track_saves_it_in_that_playlist(session: Session, index: int) -> No
     assert track_rows(session) == expected, (
         f"add_track() should insert one track into playlist {playlist_id} and change nothing else"
     )
-    assert inspect(track).persistent and track.seconds == 295, "add_track() should flush and return the new track"
+    assert inspect(track).persistent and track.seconds == 295, (
+        "add_track() should flush and return the new track"
+    )
     assert track.playlist is session.get(Playlist, playlist_id), (
         "the returned track's .playlist should be its Playlist object (the same one the session holds)"
     )

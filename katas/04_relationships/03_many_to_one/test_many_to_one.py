@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,9 @@ def require_relationships(*names: str) -> Any:
     Ticket = many_to_one.Ticket
     missing = [name for name in names if name not in inspect(Ticket).relationships]
     if missing:
-        pytest.fail(f"Ticket.{', Ticket.'.join(missing)} is not a relationship yet (tasks 1 and 2)", pytrace=False)
+        pytest.fail(
+            f"Ticket.{', Ticket.'.join(missing)} is not a relationship yet (tasks 1 and 2)", pytrace=False
+        )
     return Ticket
 
 
@@ -50,7 +52,9 @@ def seed(session: Session, seed: int) -> list[dict[str, Any]]:
     make_tables(session)
     tables = many_to_one.Base.metadata.tables
     user_ids = {
-        name: session.execute(insert(tables["users"]).values(name=name).returning(tables["users"].c.id)).scalar_one()
+        name: session.execute(
+            insert(tables["users"]).values(name=name).returning(tables["users"].c.id)
+        ).scalar_one()
         for name in USERS
     }
     project_ids = {
@@ -132,7 +136,9 @@ def test_a_ticket_is_linked_to_its_project_through_the_relationship(session: Ses
 def test_project_is_a_single_project_not_a_list() -> None:
     Ticket = require_relationships("project")
     attribute = inspect(Ticket).relationships["project"]
-    assert not attribute.uselist, "Ticket.project should be one Project, not a list: many tickets, one project"
+    assert not attribute.uselist, (
+        "Ticket.project should be one Project, not a list: many tickets, one project"
+    )
     assert attribute.mapper.class_ is many_to_one.Project, "Ticket.project should be a Project"
 
 
@@ -144,7 +150,9 @@ def test_reporter_is_required_and_assignee_optional() -> None:
     table = require_columns("reporter_id", "assignee_id")
     for name in ("reporter_id", "assignee_id"):
         targets = {fk.target_fullname for fk in table.c[name].foreign_keys}
-        assert targets == {"users.id"}, f"tickets.{name} should be a foreign key to users.id, not {sorted(targets)}"
+        assert targets == {"users.id"}, (
+            f"tickets.{name} should be a foreign key to users.id, not {sorted(targets)}"
+        )
     assert not table.c.reporter_id.nullable, "every ticket was reported by someone: reporter_id NOT NULL"
     assert table.c.assignee_id.nullable, "a new ticket is not assigned yet: assignee_id must allow NULL"
 
@@ -155,7 +163,9 @@ def test_reporter_and_assignee_are_two_different_users(session: Session) -> None
     Ticket = require_relationships("project", "reporter", "assignee")
     make_tables(session)
     ada, brian = many_to_one.User(name="ada"), many_to_one.User(name="brian")
-    ticket = Ticket(title="Slow search", project=many_to_one.Project(key="CORE"), reporter=ada, assignee=brian)
+    ticket = Ticket(
+        title="Slow search", project=many_to_one.Project(key="CORE"), reporter=ada, assignee=brian
+    )
     session.add(ticket)
     session.flush()
     assert (ticket.reporter_id, ticket.assignee_id) == (ada.id, brian.id), (

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import Index, UniqueConstraint, inspect, insert, select
+from sqlalchemy import Index, UniqueConstraint, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,9 @@ def seed(session: Session, seed_value: int, customers: int = 6) -> dict[str, str
     owners: dict[str, str | None] = {}
     for name in NAMES[:customers]:
         customer_id = session.execute(
-            insert(metadata.tables["customers"]).values(name=name).returning(metadata.tables["customers"].c.id)
+            insert(metadata.tables["customers"])
+            .values(name=name)
+            .returning(metadata.tables["customers"].c.id)
         ).scalar_one()
         number = f"LC-{rng.randint(1000, 9999)}-{len(owners)}" if rng.random() < 0.6 else None
         if number:
@@ -106,9 +108,8 @@ def test_the_database_refuses_a_second_card_for_a_customer(session: Session) -> 
     holder = next(name for name, number in owners.items() if number)
     cards = one_to_one.Base.metadata.tables["cards"]
     customer_id = customer_named(session, holder).id
-    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
-        with session.begin_nested():
-            session.execute(insert(cards).values(number="LC-SECOND", customer_id=customer_id))
+    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"), session.begin_nested():
+        session.execute(insert(cards).values(number="LC-SECOND", customer_id=customer_id))
     # (the message above is the database's: a UNIQUE constraint on customer_id refused the row)
 
 
@@ -180,7 +181,9 @@ def test_issue_card_twice_keeps_only_the_last(session: Session) -> None:
     customer = customer_named(session, "Dmitri")
     issue(session, customer, "LC-A")
     issue(session, customer, "LC-B")
-    assert cards_by_owner(session).get("Dmitri") == ["LC-B"], "two issues in a row: only the last card remains"
+    assert cards_by_owner(session).get("Dmitri") == ["LC-B"], (
+        "two issues in a row: only the last card remains"
+    )
 
 
 # -- task 3 -------------------------------------------------------------------------------------
@@ -188,7 +191,9 @@ def test_issue_card_twice_keeps_only_the_last(session: Session) -> None:
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize("seed_value", [6, 7])
-def test_cancel_card_deletes_the_card_at_the_next_flush(session: Session, queries: Any, seed_value: int) -> None:
+def test_cancel_card_deletes_the_card_at_the_next_flush(
+    session: Session, queries: Any, seed_value: int
+) -> None:
     owners = seed(session, seed_value)
     holders = [name for name, number in owners.items() if number]
     customers = {name: customer_named(session, name) for name in holders}
@@ -232,7 +237,9 @@ def test_deleting_a_customer_deletes_their_card(session: Session) -> None:
     try:
         session.flush()
     except IntegrityError as error:
-        pytest.fail(f"deleting a customer should delete their card too (cascade): {error.orig}", pytrace=False)
+        pytest.fail(
+            f"deleting a customer should delete their card too (cascade): {error.orig}", pytrace=False
+        )
     expected = {name: [number] for name, number in owners.items() if number and name != holder}
     assert cards_by_owner(session) == expected, "only the deleted customer's card should go"
 

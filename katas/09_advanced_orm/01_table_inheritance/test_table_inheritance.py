@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, inspect, insert, select
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module

@@ -127,7 +127,7 @@ def test_is_overdrawn_and_yearly_cents_in_a_query(gym: Session) -> None:
     assert [tuple(r) for r in yearly] == expected_yearly, (
         f"Subscription.yearly_cents in a SELECT should be monthly_cents * 12: expected {expected_yearly}, got {yearly}"
     )
-    assert member().is_overdrawn is False or member().is_overdrawn == False, "a zero balance is not overdrawn"  # noqa: E712
+    assert member().is_overdrawn is False or member().is_overdrawn == False, "a zero balance is not overdrawn"
     s = S(plan="x", monthly_cents=1234, starts_on=D(2024, 1, 1), ends_on=None, member_id=1)
     assert s.yearly_cents == 1234 * 12, f"on an object, yearly_cents should be 14808, got {s.yearly_cents!r}"
 

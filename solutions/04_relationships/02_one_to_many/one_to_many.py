@@ -90,7 +90,11 @@ def playlists_featuring(session: Session, title: str) -> list[str]:
     """
     # BEGIN SOLUTION
     names = session.scalars(
-        select(Playlist.name).join(Playlist.tracks).where(Track.title == title).distinct().order_by(Playlist.name)
+        select(Playlist.name)
+        .join(Playlist.tracks)
+        .where(Track.title == title)
+        .distinct()
+        .order_by(Playlist.name)
     )
     return list(names)
     # END SOLUTION

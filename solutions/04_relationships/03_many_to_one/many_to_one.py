@@ -74,9 +74,7 @@ def board(session: Session, project_key: str) -> list[tuple[str, str, str | None
         .options(joinedload(Ticket.reporter), joinedload(Ticket.assignee))
         .order_by(Ticket.id)
     )
-    return [
-        (t.title, t.reporter.name, t.assignee.name if t.assignee is not None else None) for t in tickets
-    ]
+    return [(t.title, t.reporter.name, t.assignee.name if t.assignee is not None else None) for t in tickets]
     # END SOLUTION
 
 

@@ -1,0 +1,1 @@
+"""The recipe site's migration environment (Alembic loads its files by path; this marks a package for type checkers)."""
