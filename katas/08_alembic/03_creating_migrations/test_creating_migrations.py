@@ -37,9 +37,9 @@ def migrate(connection: Connection, direction: str, target: str) -> None:
     label = NAMES.get(target, target)
     try:
         action(config_for(connection), target)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # noqa: BLE001 - any failure is reported as one sentence
+    except Exception as error:
+        if isinstance(error, NotImplementedError) and not str(error):
+            raise  # an unwritten stub: the harness names the function
         pytest.fail(f"`alembic {direction} {target}` ({label}) failed: {type(error).__name__}: {error}", pytrace=False)
 
 

@@ -1,0 +1,1 @@
+"""The ticket office's migration environment (Alembic loads its files by path; this marks a package for type checkers)."""
