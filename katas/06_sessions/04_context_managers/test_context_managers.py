@@ -72,13 +72,12 @@ def test_unit_of_work_commits_when_the_block_succeeds(engine: Engine, sku: str, 
 def test_unit_of_work_rolls_back_closes_and_reraises_when_the_block_fails(engine: Engine) -> None:
     sessions = setup(engine)
     error = Boom("the block failed")
-    with pytest.raises(Boom) as raised:
-        with cm.unit_of_work(sessions) as session:
-            new = product("BOX-1")
-            session.add(new)
-            session.flush()  # the INSERT is sent: only a rollback undoes it
-            session.get(cm.Product, 1).name = "Renamed"  # type: ignore[union-attr]
-            raise error
+    with pytest.raises(Boom) as raised, cm.unit_of_work(sessions) as session:
+        new = product("BOX-1")
+        session.add(new)
+        session.flush()  # the INSERT is sent: only a rollback undoes it
+        session.get(cm.Product, 1).name = "Renamed"  # type: ignore[union-attr]
+        raise error
     assert raised.value is error, (
         f"the block's own exception should propagate unchanged, got {raised.value!r}"
     )
@@ -108,10 +107,9 @@ def test_unit_of_work_does_not_swallow_the_exception(engine: Engine) -> None:
 @pytest.mark.task(1)
 def test_unit_of_work_a_failing_commit_rolls_back_closes_and_propagates(engine: Engine) -> None:
     sessions = setup(engine)
-    with pytest.raises(IntegrityError):
-        with cm.unit_of_work(sessions) as session:
-            session.add(product("CUP-1"))
-            session.add(product("TEA-1", "Duplicate"))  # refused when the commit flushes
+    with pytest.raises(IntegrityError), cm.unit_of_work(sessions) as session:
+        session.add(product("CUP-1"))
+        session.add(product("TEA-1", "Duplicate"))  # refused when the commit flushes
     assert committed(engine) == SEED, "a commit that failed must leave the database as it was"
     assert_closed(engine, session, None, "after a commit that failed")
 
@@ -166,12 +164,11 @@ def test_unit_of_work_class_rolls_back_what_was_not_committed(engine: Engine) ->
 def test_unit_of_work_class_rolls_back_closes_and_reraises_on_error(engine: Engine) -> None:
     sessions = setup(engine)
     error = Boom("fail")
-    with pytest.raises(Boom) as raised:
-        with cm.UnitOfWork(sessions) as uow:
-            new = product("BOX-1")
-            uow.session.add(new)
-            uow.session.flush()
-            raise error
+    with pytest.raises(Boom) as raised, cm.UnitOfWork(sessions) as uow:
+        new = product("BOX-1")
+        uow.session.add(new)
+        uow.session.flush()
+        raise error
     assert raised.value is error, "the block's exception should propagate: __exit__ must not return True"
     assert committed(engine) == SEED, "nothing of the failed block may be committed"
     assert_closed(engine, uow.session, new, "after a failed UnitOfWork block")
@@ -199,8 +196,7 @@ def test_read_only_never_commits_even_when_the_block_succeeds(engine: Engine) ->
 @pytest.mark.task(3)
 def test_read_only_closes_and_reraises_on_error(engine: Engine) -> None:
     sessions = setup(engine)
-    with pytest.raises(Boom):
-        with cm.read_only(sessions) as session:
-            tea = session.scalars(select(cm.Product).where(cm.Product.sku == "TEA-1")).one()
-            raise Boom("report failed")
+    with pytest.raises(Boom), cm.read_only(sessions) as session:
+        tea = session.scalars(select(cm.Product).where(cm.Product.sku == "TEA-1")).one()
+        raise Boom("report failed")
     assert_closed(engine, session, tea, "after a failed read-only block")

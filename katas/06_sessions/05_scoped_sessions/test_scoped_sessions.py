@@ -161,12 +161,11 @@ def test_request_scope_rolls_back_removes_and_reraises_when_the_request_fails(
     engine: Engine, registry: scoped_session[Session]
 ) -> None:
     error = Boom("the view failed")
-    with pytest.raises(Boom) as raised:
-        with ss.request_scope(registry) as session:
-            product = registry().scalars(select(ss.Product).where(ss.Product.sku == "TEA-2")).one()
-            product.name = "Half-renamed"
-            session.flush()
-            raise error
+    with pytest.raises(Boom) as raised, ss.request_scope(registry) as session:
+        product = registry().scalars(select(ss.Product).where(ss.Product.sku == "TEA-2")).one()
+        product.name = "Half-renamed"
+        session.flush()
+        raise error
     assert raised.value is error, "the request's exception should propagate unchanged"
     assert committed_names(engine) == SEED, "a failed request must commit nothing"
     assert not registry.registry.has(), "the failed request's session should be removed from the registry too"

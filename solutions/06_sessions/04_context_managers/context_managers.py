@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Self
 
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -58,7 +59,7 @@ class UnitOfWork:
         self._sessions = sessions
         self.session: Session | None = None
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         # BEGIN SOLUTION
         self.session = self._sessions()
         return self

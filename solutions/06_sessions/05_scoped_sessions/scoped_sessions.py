@@ -71,7 +71,7 @@ def serve(registry: scoped_session[Session], requests: Sequence[Callable[[], Any
     def run(index: int) -> None:
         try:
             results[index] = requests[index]()
-        except BaseException as error:  # kept, and raised in the caller's thread below
+        except BaseException as error:  # noqa: BLE001 - kept, and raised in the caller's thread below
             errors[index] = error
         finally:
             registry.remove()  # in THIS thread: remove() only touches the calling thread's session
