@@ -93,7 +93,9 @@ def test_all_products_returns_every_product_as_objects_by_name_then_id(
 def test_all_products_are_objects_of_the_session(session: Session, shop_rows: int) -> None:
     products = select_statement.all_products(session)
     assert products, "all_products() returned nothing, but the shop has products"
-    strangers = [p for p in products if not (isinstance(p, Product) and inspect(p).persistent and p in session)]
+    strangers = [
+        p for p in products if not (isinstance(p, Product) and inspect(p).persistent and p in session)
+    ]
     assert not strangers, (
         "the products should be loaded by the session (persistent objects in its identity map), not "
         f"built by hand from rows: {strangers[:3]}"
@@ -145,7 +147,9 @@ def test_customer_by_id_returns_that_customer(session: Session, shop_rows: int, 
     assert isinstance(customer, Customer) and customer.id == customer_id, (
         f"customer_by_id({customer_id}) should return the Customer with that id, got {customer!r}"
     )
-    assert customer.email == wanted["email"], f"that customer's email is {wanted['email']!r}, got {customer.email!r}"
+    assert customer.email == wanted["email"], (
+        f"that customer's email is {wanted['email']!r}, got {customer.email!r}"
+    )
 
 
 @pytest.mark.task(3)
@@ -191,7 +195,9 @@ def test_price_list_has_sku_name_and_price_of_every_product_by_sku(
 
 
 @pytest.mark.task(4)
-def test_price_list_reads_columns_and_loads_no_objects(session: Session, shop_rows: int, queries: Any) -> None:
+def test_price_list_reads_columns_and_loads_no_objects(
+    session: Session, shop_rows: int, queries: Any
+) -> None:
     select_statement.price_list(session)
     objects = loaded(session, Product)
     assert not objects, (

@@ -118,6 +118,8 @@ def _convert(field: str, text: str) -> Any:
             raise ValueError(f"{text!r} is not true or false")
         return text.lower() == "true"
     return text
+
+
 # END SOLUTION
 # BEGIN STUB
 # # (helpers of your own may go here)

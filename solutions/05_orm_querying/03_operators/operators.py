@@ -41,9 +41,7 @@ def names_starting_with(session: Session, prefix: str) -> list[Product]:
     # BEGIN SOLUTION
     # LIKE ignores case on SQLite (for ASCII) and not on PostgreSQL: compare the first characters instead.
     statement = (
-        select(Product)
-        .where(func.substr(Product.name, 1, len(prefix)) == prefix)
-        .order_by(Product.id)
+        select(Product).where(func.substr(Product.name, 1, len(prefix)) == prefix).order_by(Product.id)
     )
     return list(session.scalars(statement))
     # END SOLUTION

@@ -49,9 +49,7 @@ def customers_page(session: Session, page: int, per_page: int) -> list[Customer]
     # END SOLUTION
 
 
-def orders_after(
-    session: Session, after: tuple[datetime.datetime, int] | None, per_page: int
-) -> list[Order]:
+def orders_after(session: Session, after: tuple[datetime.datetime, int] | None, per_page: int) -> list[Order]:
     """One page of orders ordered by (placed_at, id): the first `per_page` orders after the key `after`.
 
     `after` is the (placed_at, id) of the last order of the previous page, or None for the first
