@@ -24,6 +24,13 @@ from pathlib import Path
 PACK_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ONE_KATA = "katas/01_fundamentals/05_connection_basics"
+# One kata of each later kind: ORM, the shared factory_boy dataset, async + FastAPI, Alembic.
+MORE_KATAS = (
+    "katas/03_orm_basics/06_querying_objects",
+    "katas/05_orm_querying/06_eager_loading",
+    "katas/07_async/06_fastapi_async",
+    "katas/08_alembic/05_running_migrations",
+)
 TESTS_PER_VARIANT = 200
 
 FLOOR_TEST = "import sqlalchemy\n\n\ndef test_trivial():\n    assert sqlalchemy.__version__\n"
@@ -144,7 +151,9 @@ def bench_one_kata(runs: int) -> tuple[float, float, float]:
     (floor_dir / "pytest.ini").write_text("[pytest]\n")
     bare = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_floor.py"]
     floor = median_of(runs, bare, floor_dir)
-    floor_same_plugins = median_of(runs, [*bare, "-p", "no:anyio", "-p", "no:faker"], floor_dir)
+    floor_same_plugins = median_of(
+        runs, [*bare, "-p", "no:anyio", "-p", "no:faker", "-p", "no:pytest_alembic"], floor_dir
+    )
     shutil.rmtree(floor_dir)
     kata = median_of(runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "--solutions"], PACK_ROOT)
     return floor, floor_same_plugins, kata
@@ -186,11 +195,15 @@ def main() -> int:
     floor, floor_same_plugins, kata = bench_one_kata(args.runs)
     print(f"1. One kata ({ONE_KATA}, --solutions), median of {args.runs}:")
     print(f"   floor (bare pytest, one trivial test importing sqlalchemy): {floor:.2f} s")
-    print(f"   the same, with anyio's and Faker's plugins off as the pack: {floor_same_plugins:.2f} s")
+    print(f"   the same, without the plugins the pack turns off:          {floor_same_plugins:.2f} s")
     print(
         f"   one kata:                                                   {kata:.2f} s  "
         f"({kata / floor:.2f}x the floor, {kata / floor_same_plugins:.2f}x the like-for-like floor)"
     )
+
+    for other in MORE_KATAS:
+        seconds = median_of(args.runs, [PYTHON, "-m", "pytest", "-q", other, "--solutions"], PACK_ROOT)
+        print(f"   {other.removeprefix('katas/'):<58} {seconds:.2f} s  ({seconds / floor_same_plugins:.2f}x)")
 
     print(f"\n2. Per-test cost, ms, median of {TESTS_PER_VARIANT} tests (setup + call + teardown):")
     backends = [("SQLite", "sqlite://")] + ([("PostgreSQL", args.pg_url)] if args.pg_url else [])
