@@ -27,9 +27,25 @@ def make_tables(session: Session) -> None:
 
 
 def product(**overrides: Any) -> Any:
+    require(model_definition, "Product", "sku", "name", "category", "price_cents", task="task 1")
     values: dict[str, Any] = {"sku": "TEA-1", "name": "Green tea", "category": "Tea", "price_cents": 450}
     values.update(overrides)
     return model_definition.Product(**values)
+
+
+def require(module: Any, model_name: str, *names: str, task: str) -> Any:
+    """The model class, after checking that it maps these attributes (a readable failure if not)."""
+    __tracebackhide__ = True
+    model = getattr(module, model_name)
+    mapped = set(inspect(model).attrs.keys()) if hasattr(model, "__mapper__") else set()
+    missing = [name for name in dict.fromkeys(names) if name not in mapped]
+    if missing:
+        pytest.fail(
+            f"{model_name} does not map {', '.join(missing)} yet ({task}): this test builds {model_name} "
+            "objects with them",
+            pytrace=False,
+        )
+    return model
 
 
 def refused(session: Session, obj: Any, what: str) -> None:
@@ -88,7 +104,7 @@ def test_sku_is_unique(session: Session) -> None:
 
 @pytest.mark.task(1)
 def test_price_changes_have_a_composite_primary_key(session: Session) -> None:
-    price_change = model_definition.PriceChange
+    price_change = require(model_definition, "PriceChange", "product_id", "changed_on", "price_cents", task="task 1")
     keys = sorted(c.name for c in inspect(price_change).primary_key)
     assert keys == ["changed_on", "product_id"], (
         f"price_changes' primary key should be (product_id, changed_on) together, not {keys}"
@@ -158,6 +174,7 @@ def test_server_defaults_are_part_of_the_table_definition(session: Session, colu
 @pytest.mark.task(2)
 @pytest.mark.parametrize("sku", ["TEA-1", "COF-9"])
 def test_server_defaults_fill_rows_inserted_without_the_orm(session: Session, sku: str) -> None:
+    require(model_definition, "Product", "sku", "name", "category", "price_cents", "stock", task="tasks 1-2")
     make_tables(session)
     # Another program (a script, psql, a different service) inserts a row with plain SQL.
     try:
@@ -262,7 +279,8 @@ def test_repr_names_the_class_the_id_and_the_sku(session: Session, sku: str, nam
     assert "Product" in after and sku in after and str(item.id) in without_sku and " object at 0x" not in after, (
         f"repr() of a stored product should show the class, its id ({item.id}) and sku ({sku!r}), not {after}"
     )
-    change = model_definition.PriceChange(product_id=item.id, changed_on=date(2025, 1, 31), price_cents=999)
+    price_change = require(model_definition, "PriceChange", "product_id", "changed_on", "price_cents", task="task 1")
+    change = price_change(product_id=item.id, changed_on=date(2025, 1, 31), price_cents=999)
     shown = repr(change)
     assert "PriceChange" in shown and ("2025-01-31" in shown or "2025, 1, 31" in shown) and "999" in shown, (
         f"repr() of a price change should show the class, the day and the price, got {shown}"

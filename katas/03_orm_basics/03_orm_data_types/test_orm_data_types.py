@@ -32,9 +32,25 @@ def make_tables(session: Session) -> None:
 
 
 def new_order(**overrides: Any) -> Any:
+    require(orm_data_types, "Order", "customer", "total", "placed_at", *overrides, task="tasks 1-3")
     values: dict[str, Any] = {"customer": "Ana", "total": Decimal("12.50"), "placed_at": PLACED}
     values.update(overrides)
     return orm_data_types.Order(**values)
+
+
+def require(module: Any, model_name: str, *names: str, task: str) -> Any:
+    """The model class, after checking that it maps these attributes (a readable failure if not)."""
+    __tracebackhide__ = True
+    model = getattr(module, model_name)
+    mapped = set(inspect(model).attrs.keys()) if hasattr(model, "__mapper__") else set()
+    missing = [name for name in dict.fromkeys(names) if name not in mapped]
+    if missing:
+        pytest.fail(
+            f"{model_name} does not map {', '.join(missing)} yet ({task}): this test builds {model_name} "
+            "objects with them",
+            pytrace=False,
+        )
+    return model
 
 
 def reload(session: Session, order: Any) -> Any:
@@ -255,7 +271,9 @@ def test_order_lines_is_a_collection_and_line_order_a_single_object() -> None:
 def test_lines_added_to_an_order_are_stored_with_it(session: Session, skus: list[str]) -> None:
     make_tables(session)
     order = new_order()
-    lines = [orm_data_types.OrderLine(sku=sku, quantity=i + 1) for i, sku in enumerate(skus)]
+    line = require(orm_data_types, "OrderLine", "sku", "quantity", task="task 4")
+    require(orm_data_types, "Order", "lines", task="task 4")
+    lines = [line(sku=sku, quantity=i + 1) for i, sku in enumerate(skus)]
     for line in lines:
         order.lines.append(line)
     assert all(line.order is order for line in lines), (

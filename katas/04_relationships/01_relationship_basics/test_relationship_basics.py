@@ -173,7 +173,8 @@ def test_publish_saves_the_author_and_books_linked(
     queries.assert_count(
         0,
         because="the author's books list was filled in Python when the books were linked through the "
-        "relationship: reading it must not need a query (setting author_id by hand leaves it unloaded)",
+        "relationship: reading it must not need a query (setting author_id by hand leaves it unloaded, and a "
+        "commit instead of the flush expires it)",
     )
 
 

@@ -263,6 +263,29 @@ def test_playlists_featuring_finds_every_playlist_once(
 
 
 @pytest.mark.task(4)
+@pytest.mark.parametrize(
+    "near_miss", ["Blue Monday", "blue", "True Blue", "Blue "], ids=["longer", "lower case", "inside", "trailing space"]
+)
+def test_playlists_featuring_matches_the_title_exactly(session: Session, near_miss: str) -> None:
+    lists, _tracks = make_tables(session, 4, 1)
+    require_relationships()
+    track_table = one_to_many.Base.metadata.tables["tracks"]
+    session.execute(
+        insert(track_table),
+        [
+            {"playlist_id": lists[0]["id"], "title": "Blue", "seconds": 200},
+            {"playlist_id": lists[3]["id"], "title": near_miss, "seconds": 300},
+        ],
+    )
+    got = one_to_many.playlists_featuring(session, "Blue")
+    assert lists[3]["name"] not in got and lists[0]["name"] in got, (
+        f"playlists_featuring('Blue') should match the title exactly: {lists[0]['name']!r} has 'Blue' and "
+        f"belongs in the answer, {lists[3]['name']!r} only has {near_miss!r} and does not (no LIKE, no "
+        f"lower(), no substring); got {got}"
+    )
+
+
+@pytest.mark.task(4)
 def test_playlists_featuring_an_unknown_title_is_empty(session: Session) -> None:
     make_tables(session)
     got = one_to_many.playlists_featuring(session, "Blue' OR 'x' = 'x")

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,6 +83,16 @@ def seed(session: Session, seed: int) -> list[dict[str, Any]]:
             .returning(tickets_table.c.id)
         ).scalar_one()
         tickets.append(ticket)
+    # Make "no ORDER BY" visible. PostgreSQL: rewriting every third ticket stores the new row versions at
+    # the end of the table. SQLite (which keeps rows in id order): an index a DBA might add, which the
+    # planner uses to find a project's tickets, in title order.
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("CREATE INDEX ix_tickets_board ON tickets (project_id, title)"))
+    session.execute(
+        update(tickets_table)
+        .where(tickets_table.c.id.in_([t["id"] for t in tickets[::3]]))
+        .values(title=tickets_table.c.title)
+    )
     return tickets
 
 
@@ -219,7 +229,8 @@ def test_board_lists_tickets_with_reporter_and_assignee(
     expected = [(t["title"], t["reporter"], t["assignee"]) for t in tickets if t["project"] == project]
     assert list(got) == expected, (
         f"board({project!r}) should list that project's tickets by id as (title, reporter, assignee or None), "
-        "unassigned tickets included (an inner join to the assignee drops them); "
+        "unassigned tickets included (an inner join to the assignee drops them), in id order (ORDER BY: without "
+        "it the database returns rows in whatever order is cheapest); "
         f"expected {expected}, got {got}"
     )
     queries.assert_at_most(
@@ -255,3 +266,9 @@ def test_reported_by_lists_the_tickets_that_user_reported(
         "foreign key answers the wrong question)"
     )
     queries.assert_count(1, because="one SELECT with a join through Ticket.reporter")
+    assert user in queries.values_sent(), (
+        f"reported_by({user!r}) should send the name to the database as a bound parameter of its WHERE clause, "
+        "so that the database picks the user's tickets: fetching every ticket and filtering in Python reads the "
+        "whole table, and pasting the name into the SQL text is an injection. Values sent: "
+        f"{queries.values_sent()}"
+    )

@@ -37,7 +37,9 @@ def seed(session: Session, seed_value: int, customers: int = 6) -> dict[str, str
     metadata.create_all(session.connection())
     rng = random.Random(seed_value)
     owners: dict[str, str | None] = {}
-    for name in NAMES[:customers]:
+    names = NAMES[:customers]
+    rng.shuffle(names)  # stored out of alphabetical order: a query without ORDER BY shows it
+    for name in names:
         customer_id = session.execute(
             insert(metadata.tables["customers"])
             .values(name=name)
@@ -254,5 +256,8 @@ def test_customers_without_card(session: Session, queries: Any, seed_value: int)
     queries.clear()
     got = one_to_one.customers_without_card(session)
     expected = sorted(name for name, number in owners.items() if number is None)
-    assert list(got) == expected, f"customers without a card, sorted: expected {expected}, got {got}"
+    assert list(got) == expected, (
+        f"customers without a card, sorted by name (ORDER BY: the rows are stored in another order): "
+        f"expected {expected}, got {got}"
+    )
     queries.assert_count(1, because="one SELECT (an outer join, NOT EXISTS, or NOT IN): not one per customer")
