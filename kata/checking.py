@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kata import paths
 from kata.catalog import Kata, all_katas, find
 from kata.errors import KataError
@@ -15,15 +17,30 @@ def kata(key: str) -> Kata:
     try:
         return find(key)
     except LookupError as error:
-        raise KataError(f"There is no kata called {key!r}; `kata list` shows the ids (like 1.5).") from error
+        found = _by_path(key)
+        if found is None:
+            raise KataError(f"There is no kata called {key!r}; `kata list` shows the ids (like 1.5).") from error
+        return found
+
+
+def _by_path(key: str) -> Kata | None:
+    """The kata a path names: its folder or a file in it, relative (`./katas/...`, `.`) or absolute."""
+    path = Path(key)
+    if not path.exists():
+        return None
+    try:
+        return find(str(paths.kata_relpath(path)))
+    except (ValueError, LookupError):
+        return None
 
 
 def module_katas(key: str) -> list[Kata]:
     """The katas of one module, given as 2, 02, 02_core or core."""
-    wanted = key.strip().lstrip("0") or "0"
+    wanted = key.strip().strip("/").removeprefix("katas/")
+    number = wanted.lstrip("0") or "0"
     chosen = [
         k for k in all_katas()
-        if wanted in (k.module.split("_", 1)[0].lstrip("0"), k.module, k.module.split("_", 1)[-1])
+        if number == (k.module.split("_", 1)[0].lstrip("0") or "0") or wanted in (k.module, k.module.split("_", 1)[-1])
     ]
     if not chosen:
         modules = sorted({k.module for k in all_katas()})

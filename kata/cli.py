@@ -18,7 +18,7 @@ from kata import checking, display, overview, paths, practice, watching
 from kata.backups import backup
 from kata.catalog import Kata, all_katas
 from kata.errors import FriendlyGroup, KataError
-from kata.progress import Progress
+from kata.progress import HOME_ENV, Progress
 from kata.report import exercism_results
 from kata.status import is_untouched, learner_paths
 from kata.stubs import learner_files, solution_source, write_stubs
@@ -54,8 +54,11 @@ def stdin_is_interactive() -> bool:
 def _progress() -> Progress:
     try:
         return Progress()
-    except SQLAlchemyError as error:
-        raise KataError(f"The progress database cannot be opened ({getattr(error, 'orig', None) or error}).") from None
+    except (SQLAlchemyError, OSError) as error:
+        reason = getattr(error, "orig", None) or error
+        raise KataError(
+            f"The progress database cannot be opened ({reason}); point ${HOME_ENV} at a folder you can write to."
+        ) from None
 
 
 def _confirm(question: str, yes: bool, what: str) -> None:
@@ -115,7 +118,10 @@ def test(
     else:
         console.print(display.summary(kata, result, tree="solutions/" if solutions else "your files"))
     if report is not None:
-        report.write_text(json.dumps(results, indent=2) + "\n")
+        try:
+            report.write_text(json.dumps(results, indent=2) + "\n")
+        except OSError as error:
+            raise KataError(f"The results cannot be written to {report} ({error.strerror or error}).") from None
         if not as_json:
             console.print(f"Results written to {report}.")
     if not result.green:

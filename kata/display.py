@@ -50,6 +50,8 @@ def summary(kata: Kata, result: RunResult, *, tree: str = "your files") -> Rende
         counts.append(f"{result.failed} failed")
     if result.skipped:
         counts.append(f"{result.skipped} skipped")
+    if result.count("not run"):
+        counts.append(f"{result.count('not run')} not run")
     verdict = Text("green", style="bold green") if result.green else Text("red", style="bold red")
     line = Text.assemble(
         (f"{heading(kata)}", "bold"), f" ({tree}, {result.database}): ", verdict, f": {', '.join(counts)} in {result.seconds:.1f} s"
@@ -97,7 +99,7 @@ def hint(number: int, total: int, text: str) -> RenderableType:
 
 def code(path: Path, text: str) -> RenderableType:
     lexer = "python" if path.suffix == ".py" else Syntax.guess_lexer(str(path), text)
-    return Panel(Syntax(text, lexer, line_numbers=True, theme="ansi_dark"), title=paths.shown(path), title_align="left")
+    return Panel(Syntax(text, lexer, line_numbers=True, theme="ansi_dark", word_wrap=True), title=paths.shown(path), title_align="left")
 
 
 def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> RenderableType | None:
@@ -112,4 +114,4 @@ def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> Renderab
     )
     if not lines:
         return None
-    return Syntax("".join(lines).rstrip("\n"), "diff", theme="ansi_dark")
+    return Syntax("".join(lines).rstrip("\n"), "diff", theme="ansi_dark", word_wrap=True)

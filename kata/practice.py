@@ -137,8 +137,8 @@ class PracticeSession:
             raise KataError(f"{missing[0]} does not exist; start again with `kata practice {self.kata.id}`.")
         result = run_tests(self.directory, db_url=self.db_url, root=workspace_root(self.kata))
         self.progress.record_practice_run(self.attempt.id, passed=result.passed, failed=result.failed)
-        if result.green:
-            self.progress.finish_attempt(self.attempt.id, SOLVED, self.elapsed)
+        if result.green:  # green after the time allowed (`--check` late) is not a solve
+            self.progress.finish_attempt(self.attempt.id, SOLVED if self.remaining > 0 else OUT_OF_TIME, self.elapsed)
         return result
 
     def give_up(self, outcome: str = ABANDONED) -> None:

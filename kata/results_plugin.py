@@ -9,7 +9,10 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import signal
+from collections.abc import Generator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -19,6 +22,53 @@ SQL_SECTION = "SQL sent while the test ran"
 
 _tests: dict[str, dict[str, Any]] = {}
 _errors: list[str] = []
+
+
+class CollectionTimeout(Exception):
+    """Importing the tests (and so the learner's module) took longer than a test may."""
+
+
+def _timeout(config: pytest.Config) -> float:
+    return float(config.getoption("timeout", None) or config.getini("timeout") or 60)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """pytest-timeout guards the tests, not their collection, where the learner's module-level
+    code runs: a `while True:` there would hang the run silently. Interrupt it, and run no test."""
+    if not hasattr(signal, "SIGALRM"):
+        return (yield)
+    seconds = _timeout(session.config)
+    stopped: list[str] = []
+
+    def interrupt(_signum: int, frame: FrameType | None) -> None:
+        learner = frame  # the innermost frame in the kata's own code, not in a library it called
+        while learner is not None and not _in_kata(learner.f_code.co_filename):
+            learner = learner.f_back
+        frame = learner or frame
+        where = f"{os.path.relpath(frame.f_code.co_filename)}, line {frame.f_lineno}" if frame is not None else "?"
+        stopped.append(
+            f"Importing the kata's code did not finish in {seconds:g} s and was stopped at {where}: "
+            "code at module level runs when the tests import it; is there a loop that never ends?"
+        )
+        raise CollectionTimeout(stopped[0])
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return (yield)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if stopped:  # the tests would hang in the same import, a minute each
+            _errors.insert(0, stopped[0])
+            _tests.clear()
+            session.items.clear()
+
+
+def _in_kata(filename: str) -> bool:
+    path = Path(filename)
+    return "katas" in path.parts and not path.name.startswith(("test_", "conftest"))
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
@@ -43,6 +93,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             "task": int(marker.args[0]) if marker is not None and marker.args else None,
             "code": code,
         }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """After a test that ran out of time, stop: the next ones would most likely hang a minute each too."""
+    report = yield
+    excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance(pytest.fail.Exception) and str(excinfo.value).startswith("Timeout"):
+        item.session.shouldstop = "a test ran out of time; the ones after it were not run"
+    return report
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

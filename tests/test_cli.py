@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
+from datetime import timedelta
 
 import pytest
 
-from kata import cli
+from kata import cli, display
 from kata.catalog import find
-from kata.progress import Progress
+from kata.progress import PracticeAttempt, Progress
 from kata.stubs import stub_source
 from tests.cli_pack import KATAS, Pack, pack
 
@@ -40,6 +42,12 @@ def test_list_groups_by_module_with_status_and_a_total(pack: Pack) -> None:
     assert unknown.exit_code == 1 and "There is no module '42'" in unknown.output
 
 
+@pytest.mark.parametrize("module", ["1", "01", "01_fundamentals", "fundamentals", "katas/01_fundamentals/"])
+def test_a_module_is_accepted_by_the_names_the_error_lists(pack: Pack, module: str) -> None:
+    result = pack.kata("list", "--module", module)
+    assert result.exit_code == 0 and "2 katas" in result.output, result.output
+
+
 def test_test_goes_red_then_green_and_writes_exercism_results(pack: Pack) -> None:
     report = pack.root / "results.json"
     red = pack.kata("test", "1.1", "--report", str(report))
@@ -62,6 +70,23 @@ def test_test_goes_red_then_green_and_writes_exercism_results(pack: Pack) -> Non
     assert "passing (edited since)" in pack.kata("list").output
 
 
+def test_a_report_that_cannot_be_written_is_one_sentence(pack: Pack) -> None:
+    target = pack.root / "no such folder" / "results.json"
+    result = pack.kata("test", "1.1", "--report", str(target))
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert result.output.strip().splitlines()[-1] == f"Error: The results cannot be written to {target} (No such file or directory)."
+
+
+def test_solution_and_diff_wrap_long_lines_instead_of_cropping_them(pack: Pack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(display.console, "width", 60)
+    longest = max(pack.solution_file().read_text().splitlines(), key=len)
+    assert len(longest) > 60
+    for command in ("solution", "diff"):
+        shown = pack.kata(command, "1.1", "--yes")
+        assert shown.exit_code == 0, shown.output
+        assert longest.split()[-1] in shown.output, f"{command} cropped {longest!r}:\n{shown.output}"
+
+
 def test_a_broken_test_file_is_an_error_not_a_crash(pack: Pack) -> None:
     test_file = pack.root / "katas" / INTRO / "test_introduction.py"
     test_file.write_text(test_file.read_text() + "\ndef broken(:\n")
@@ -69,6 +94,37 @@ def test_a_broken_test_file_is_an_error_not_a_crash(pack: Pack) -> None:
     assert result.exit_code == 1
     results = json.loads(result.stdout)
     assert results["status"] == "error" and "SyntaxError" in results["message"] and results["tests"] == []
+
+
+def short_timeout(pack: Pack, seconds: int = 3) -> None:
+    """The pack copy's per-test timeout (60 s in the pack), shortened for the hanging-code tests."""
+    pyproject = pack.root / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "\ntimeout = 60\n" in text
+    pyproject.write_text(text.replace("\ntimeout = 60\n", f"\ntimeout = {seconds}\n"))
+
+
+def test_a_loop_at_module_level_stops_after_the_timeout_not_after_the_whole_run(pack: Pack) -> None:
+    short_timeout(pack)
+    pack.learner_file().write_text(pristine(pack) + "\nwhile True:\n    __import__('textwrap').dedent('  x\\n' * 500)\n")  # mostly in a library's frame
+    loop = len(pristine(pack).splitlines()) + 2  # `while True:`, then its body
+    started = time.monotonic()
+    result = pack.kata("test", "1.1")
+    assert time.monotonic() - started < 45, "stopped in collection, where pytest-timeout does not look"
+    assert result.exit_code == 1, result.output
+    assert "did not finish in 3 s" in result.output, result.output
+    assert any(f"introduction.py, line {n}:" in result.output for n in (loop, loop + 1)), result.output
+
+
+def test_a_loop_in_a_function_stops_the_run_at_the_first_timeout(pack: Pack) -> None:
+    short_timeout(pack)
+    pack.learner_file().write_text(pristine(pack).replace("raise NotImplementedError", "while True:\n        pass"))
+    started = time.monotonic()
+    result = pack.kata("test", "1.1")
+    assert time.monotonic() - started < 45, "one test ran out of time; the others would each take as long"
+    assert result.exit_code == 1, result.output
+    assert "0 passed, 1 failed" in result.output and "not run" in result.output, result.output
+    assert "did not finish in time" in result.output
 
 
 def test_next_shows_files_instructions_and_the_test_result(pack: Pack) -> None:
@@ -90,6 +146,16 @@ def test_hints_come_one_at_a_time_and_are_remembered(pack: Pack) -> None:
     done = pack.kata("hint", "1.1")
     assert done.exit_code == 0 and f"All {total} hints of 1.1 are shown already" in done.output
     assert f"{total} hints used on 1 kata." in pack.kata("progress").output
+
+
+def test_a_kata_can_be_named_by_a_path_to_its_folder_or_file(pack: Pack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(pack.root)
+    for key in (str(pack.learner_file()), f"./katas/{INTRO}/", f"katas/{INTRO}/introduction.py"):
+        result = pack.kata("hint", key)
+        assert result.exit_code == 0 and "Hint" in result.output, (key, result.output)
+    monkeypatch.chdir(pack.root / "katas" / INTRO)
+    assert "Hint" in pack.kata("hint", ".").output
+    assert pack.kata("hint", "../").exit_code == 1, "a module's folder is not a kata"
 
 
 def test_solution_asks_before_the_kata_passes(pack: Pack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,6 +239,18 @@ def test_practice_works_on_a_fresh_copy_and_records_the_time(pack: Pack) -> None
     assert again.exit_code == 1 and "No practice of 1.1 is under way" in again.output
 
 
+def test_practice_checked_green_after_the_time_allowed_is_out_of_time(pack: Pack) -> None:
+    assert pack.kata("practice", "1.1", "--no-watch", "--minutes", "1").exit_code == 0
+    progress = Progress()
+    with progress.sessions.begin() as session:
+        attempt = session.get_one(PracticeAttempt, progress.attempts("1.1")[0].id)
+        attempt.started_at -= timedelta(minutes=2)
+    pack.solve(into=pack.home / "practice" / "1.1" / "katas" / INTRO / "introduction.py")
+    checked = pack.kata("practice", "1.1", "--check")
+    assert "1.1 Introduction: out of time" in checked.output, checked.output
+    assert progress.attempts("1.1")[0].outcome == "out of time" and not progress.personal_bests()
+
+
 def test_practice_picks_from_a_module_at_random_and_rejects_two_choices(pack: Pack) -> None:
     picked = pack.kata("practice", "--module", "1", "--random", "--no-watch")
     assert picked.exit_code == 0 and "(picked at random)" in picked.output, picked.output
@@ -211,6 +289,20 @@ def test_a_missing_learner_file_is_one_sentence(pack: Pack) -> None:
             "`kata reset 1.1` restores the pristine stub."
         )
     assert "not run yet" in pack.kata("list").output  # a missing file is not "untouched"
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_a_data_directory_that_cannot_be_made_is_one_sentence(
+    pack: Pack, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    blocker = pack.root / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("KATA_HOME", str(blocker if where == "a file" else blocker / "home"))
+    result = pack.kata("list")
+    assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit)), result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: The progress database cannot be opened (")
+    assert lines[0].endswith("point $KATA_HOME at a folder you can write to.")
 
 
 def test_an_unreachable_postgresql_is_one_sentence(pack: Pack) -> None:

@@ -23,6 +23,9 @@ from tests.cli_pack import Pack, pack
 __all__ = ["pack"]
 
 TIMEOUT = 90.0
+# A loop test waits up to TIMEOUT for each of several steps; the pack's 60 s per test failed the
+# watch test on a busy machine (load 10) while each of its steps was well inside TIMEOUT.
+pytestmark = pytest.mark.timeout(4 * TIMEOUT)
 
 
 class Output:
