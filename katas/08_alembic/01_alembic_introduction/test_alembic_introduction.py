@@ -89,6 +89,9 @@ def test_make_config_shares_the_connection_so_upgrade_runs_inside_the_callers_tr
 ) -> None:
     outer = connection.get_transaction()
     config = alembic_introduction.make_config(environment, connection)
+    # A savepoint of the test's own: what runs on this connection is undone with it, what another
+    # connection committed is not.
+    savepoint = connection.begin_nested()
     try:
         command.upgrade(config, "head")
     except Exception as error:  # noqa: BLE001 - any failure of the command is reported as one sentence
@@ -107,6 +110,13 @@ def test_make_config_shares_the_connection_so_upgrade_runs_inside_the_callers_tr
     assert outer is not None and outer.is_active and connection.get_transaction() is outer, (
         "the migrations should run inside the caller's transaction (Alembic leaves a transaction that "
         "was already begun to its owner), not commit it"
+    )
+    savepoint.rollback()
+    assert not table_names(connection), (
+        "rolling back the caller's transaction should undo the upgrade, but the tables "
+        f"{sorted(table_names(connection))} are still there: the migrations ran on another connection "
+        "that committed them. Put the caller's connection in config.attributes['connection'] "
+        "instead of giving the Config a sqlalchemy.url."
     )
 
 

@@ -198,7 +198,12 @@ def test_existing_bikes_are_in_service_after_the_upgrade(connection: Connection)
 def test_new_bikes_are_in_service_unless_told_otherwise(connection: Connection) -> None:
     migrate(connection, "upgrade", IN_SERVICE)
     seed_stations(connection)
-    connection.execute(bikes.insert(), BIKE_ROWS)  # no in_service: the database's default applies
+    # No in_service: the database's default applies.
+    assert not refused(connection, bikes.insert(), BIKE_ROWS), (
+        "an INSERT into bikes that does not give in_service was refused (NOT NULL without a default): "
+        "the column needs a server default, kept after the upgrade, so that new bikes are in service"
+    )
+    connection.execute(bikes.insert(), BIKE_ROWS)
     connection.execute(bikes_v3.insert(), {"id": 7, "serial": "RX-7", "model": "City", "station_id": 2, "in_service": False})
     flags = {row[0]: row[1] for row in connection.execute(text("SELECT id, in_service FROM bikes"))}
     assert {key: bool(value) for key, value in flags.items()} == {1: True, 2: True, 3: True, 7: False}, (

@@ -185,6 +185,10 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "a type change": ({"title": String(100)}, ["change type of recipes.title"]),
     "a text column that should be VARCHAR": ({"title": Text()}, ["change type of recipes.title"]),
     "a nullability change": ({"title_nullable": True}, ["change nullable of recipes.title"]),
+    "two changes of one column": (
+        {"title": String(100), "title_nullable": True},
+        ["change nullable of recipes.title", "change type of recipes.title"],
+    ),
     "a server default change": ({"minutes_default": "45"}, ["change server default of recipes.minutes"]),
     "an index replaced": (
         {"index": "name"},

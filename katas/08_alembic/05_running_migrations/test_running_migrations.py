@@ -212,6 +212,18 @@ def test_after_stamping_new_revisions_apply_on_top(environment: Path, connection
     )
 
 
+@pytest.mark.task(2)
+def test_stamp_existing_records_whatever_the_head_of_the_scripts_is(environment: Path, connection: Connection) -> None:
+    # An (empty) revision written on top: the head is now a revision the kata's files do not have.
+    command.revision(config_for(environment, connection), message="nothing yet", rev_id="dd33ee44ff55")
+    create_all_like_before_alembic(connection)
+    running_migrations.stamp_existing(config_for(environment, connection))
+    assert at(connection) == "dd33ee44ff55", (
+        "the environment's head is now 'dd33ee44ff55' (a revision added on top): stamp_existing() should "
+        f"record the head the scripts have, not a fixed id; the database is at {at(connection)!r}"
+    )
+
+
 # -- task 3 -------------------------------------------------------------------------------------
 
 

@@ -205,6 +205,12 @@ def test_moving_back_gives_every_ticket_its_email(connection: Connection) -> Non
     migrate(connection, "downgrade", CUSTOMERS)
     got = dict(rows_of(connection, "SELECT id, customer_email FROM tickets"))
     assert got == {r["id"]: r["customer_email"] for r in rows}, f"each ticket should get its email back, found {got}"
+    kept = sorted(e for (e,) in rows_of(connection, "SELECT email FROM customers"))
+    expected_customers = sorted({r["customer_email"] for r in rows})
+    assert kept == expected_customers, (
+        "downgrading 'move emails to customers' should leave the customers alone: the table and its rows "
+        f"belong to 'create customers' (people may have signed up since). Expected {expected_customers}, found {kept}"
+    )
     assert snapshot(connection) == up, (
         f"the schema should be as 'create customers' left it:\nexpected {up}\nfound    {snapshot(connection)}"
     )
