@@ -350,8 +350,16 @@ def test_payments_with_details_loads_subclass_columns_in_one_query(session: Sess
 @pytest.mark.task(4)
 @pytest.mark.parametrize(
     ("text", "ids"),
-    [("4242", [1]), ("3000", [2, 5]), ("0005", [3]), ("M02606", [4]), ("9999", [])],
-    ids=["a card", "a card and an iban", "leading zeros", "an iban", "nothing"],
+    [("4242", [1]), ("3000", [2, 5]), ("0005", [3]), ("M02606", [4]), ("9999", []), ("0440", []), ("42", [])],
+    ids=[
+        "a card",
+        "a card and an iban",
+        "leading zeros",
+        "an iban",
+        "nothing",
+        "inside an iban but not at its end",
+        "the end of a card number but not all of it",
+    ],
 )
 def test_find_payments_filters_on_subclass_columns_in_one_query(
     session: Session, queries: Any, text: str, ids: list[int]
@@ -364,7 +372,8 @@ def test_find_payments_filters_on_subclass_columns_in_one_query(
     expected = [(i, CLASS_OF_KIND[k]) for i, _, k, _ in PAYMENTS if i in ids]
     assert got == expected, (
         f"find_payments({text!r}) should return the card payments with last4 == {text!r} and the transfers "
-        f"whose iban ends with it, by id: expected {expected}, got {got}"
+        f"whose iban ends with it, by id: expected {expected}, got {got} (a card matches only its whole last4; "
+        "an iban matches only at its end, not anywhere inside)"
     )
     queries.assert_count(
         1, because="the database filters on last4 and iban itself: one SELECT through with_polymorphic(...)"

@@ -135,6 +135,11 @@ def test_uuids_round_trip_native_on_postgresql_hex_elsewhere(connection: Connect
             assert isinstance(stored, str) and len(stored) in (32, 36) and uuid.UUID(stored) == value, (
                 f"SQLite should hold {value} as its 32 hex digits (or 36 with dashes), it holds {stored!r}"
             )
+            assert len(stored) <= column_length(connection), (
+                f"the column is CHAR({column_length(connection)}) but holds {len(stored)} characters ({stored!r}): "
+                "SQLite ignores the length, other databases would refuse or cut it. Store value.hex (32 digits) "
+                "in a CHAR(32)"
+            )
         again = read(connection, table, 1)
         assert isinstance(again, uuid.UUID) and again == value, (
             f"the value should read back as uuid.UUID({str(value)!r}), got {again!r}"

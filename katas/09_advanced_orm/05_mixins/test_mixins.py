@@ -142,6 +142,12 @@ def test_inserting_sets_both_timestamps(session: Session) -> None:
     assert not columns["created_at"]["nullable"] and not columns["updated_at"]["nullable"], (
         "created_at and updated_at should be NOT NULL: every row has them"
     )
+    for name in ("created_at", "updated_at"):
+        column_type = Article.__table__.c[name].type
+        assert getattr(column_type, "timezone", False) is True, (
+            f"{name} should be a timezone-aware DateTime (DateTime(timezone=True), TIMESTAMP WITH TIME ZONE on "
+            f"PostgreSQL): a naive timestamp loses which zone 'now' was in; it is {column_type!r}"
+        )
 
 
 @pytest.mark.task(2)

@@ -188,7 +188,7 @@ def test_status_values_and_transitions_are_checked() -> None:
 @pytest.mark.task(2)
 @pytest.mark.parametrize(
     ("field", "bad"),
-    [("url", "http://v.example/x"), ("url", "v.example/x"), ("duration_seconds", 0), ("duration_seconds", 86401), ("duration_seconds", True)],
+    [("url", "http://v.example/x"), ("url", "v.example/x"), ("url", "v.example/?next=https://x"), ("duration_seconds", 0), ("duration_seconds", 86401), ("duration_seconds", True)],
 )
 def test_videos_refuse_bad_urls_and_durations(field: str, bad: Any) -> None:
     v = video()
@@ -220,10 +220,13 @@ def test_word_count_follows_the_body(session: Session) -> None:
     flush(session)
     count = session.execute(select(articles.c.word_count)).scalar_one()
     assert count == 4, f"word_count should be 4 after the insert (words split on whitespace), it is {count}"
-    a.body = "just two"
+    a.body = "  three\twords\nhere  "
     flush(session)
     count = session.execute(select(articles.c.word_count)).scalar_one()
-    assert count == 2, f"word_count should follow the body on update: 2, it is {count}"
+    assert count == 3, (
+        f"word_count should follow the body on update: 3 for {a.body!r} (split on any whitespace, tabs and "
+        f"newlines too, ignoring it at the ends), it is {count}"
+    )
 
 
 @pytest.mark.task(3)
