@@ -35,15 +35,38 @@ def committed_rows(engine: Engine) -> dict[str, tuple[str, int]]:
         return {sku: (name, price) for sku, name, price in rows}
 
 
+_made: list[Any] = []  # the sessions made by the latest own_sessions() factory
+
+
+class _TrackedSession(Session):
+    """A Session that remembers whether close() was called on it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.closed_by_code = False
+        _made.append(self)
+
+    def close(self) -> None:
+        self.closed_by_code = True
+        super().close()
+
+
 def own_sessions(engine: Engine) -> sessionmaker[Session]:
     """The tests' own factory for tasks 3-4 (not the learner's)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    _made.clear()
+    return sessionmaker(bind=engine, expire_on_commit=False, class_=_TrackedSession)
 
 
 def assert_all_closed(engine: Engine, what: str) -> None:
     left = checked_out_connections(engine)
     assert left == 0, (
         f"{what} left {left} connection(s) checked out of the pool: the session was not closed. "
+        "`with sessions.begin() as session:` closes it however the block ends"
+    )
+    unclosed = sum(1 for s in _made if not s.closed_by_code)
+    assert unclosed == 0, (
+        f"{what} left {unclosed} session(s) open: commit() or rollback() gives the connection back, "
+        "but the session still holds its objects until close(). "
         "`with sessions.begin() as session:` closes it however the block ends"
     )
 

@@ -164,7 +164,7 @@ def test_place_order_for_a_non_member_keeps_the_order_without_points(shop: Sessi
 def test_place_order_keeps_earlier_orders_of_the_session(shop: Session) -> None:
     tm.place_order(shop, "ana@example.com", 1000)
     explain_pending_rollback(lambda: tm.place_order(shop, "nobody@example.com", 700))
-    tm.place_order(shop, "ben@example.com", 300)
+    explain_pending_rollback(lambda: tm.place_order(shop, "ben@example.com", 300))
     shop.rollback()
     assert orders(shop) == [("ana@example.com", 1000), ("ben@example.com", 300), ("nobody@example.com", 700)], (
         f"three orders placed, three orders kept: got {orders(shop)}"
@@ -263,3 +263,23 @@ def test_import_products_of_good_rows_refuses_none(connection: Connection) -> No
         got = product_rows(session)
     assert list(refused) == [], f"no row is refused, got {refused}"
     assert [sku for sku, _, _ in got] == ["CUP-1", "MUG-1", "TEA-1", "TEA-2"], f"both rows committed, got {got}"
+
+
+@pytest.mark.task(3)
+def test_import_products_lets_the_database_judge_each_row_in_a_savepoint(connection: Connection) -> None:
+    rows = [("TEA-2", "Black tea", 390), ("TEA-1", "Duplicate", 1), ("CUP-1", "Cup", 650)]
+    with example_session(connection) as session:
+        savepoints: list[int] = []
+        event.listen(
+            session,
+            "after_transaction_create",
+            lambda _s, transaction: savepoints.append(1) if transaction.nested else None,
+        )
+        refused = explain_pending_rollback(lambda: tm.import_products(session, rows))
+        session.rollback()
+    assert list(refused) == ["TEA-1"], f"the duplicate TEA-1 is refused, got {refused}"
+    assert len(savepoints) >= len(rows), (
+        f"import_products() opened {len(savepoints)} savepoint(s) for {len(rows)} rows: each row should be "
+        "inserted in a savepoint of its own (session.begin_nested()), so that the database, not a check in "
+        "Python, decides which rows are refused and a refused row is rolled back alone"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,6 +17,16 @@ from fixtures.target import learner_module
 cm = learner_module(__file__, "context_managers")
 
 SEED = {"TEA-1": ("Green tea", 450), "MUG-1": ("Mug", 1200)}
+
+
+@contextmanager
+def raises(kind: type[BaseException], why: str) -> Iterator[Any]:
+    """pytest.raises, with a sentence instead of a bare "DID NOT RAISE" when nothing propagates."""
+    try:
+        with pytest.raises(kind) as raised:
+            yield raised
+    except pytest.fail.Exception:
+        pytest.fail(f"{kind.__name__} should have propagated out of the with statement: {why}", pytrace=False)
 
 
 class Boom(Exception):
@@ -72,7 +84,7 @@ def test_unit_of_work_commits_when_the_block_succeeds(engine: Engine, sku: str, 
 def test_unit_of_work_rolls_back_closes_and_reraises_when_the_block_fails(engine: Engine) -> None:
     sessions = setup(engine)
     error = Boom("the block failed")
-    with pytest.raises(Boom) as raised, cm.unit_of_work(sessions) as session:
+    with raises(Boom, "the block raised it; roll back, then re-raise it (a bare `raise`)") as raised, cm.unit_of_work(sessions) as session:
         new = product("BOX-1")
         session.add(new)
         session.flush()  # the INSERT is sent: only a rollback undoes it
@@ -107,7 +119,7 @@ def test_unit_of_work_does_not_swallow_the_exception(engine: Engine) -> None:
 @pytest.mark.task(1)
 def test_unit_of_work_a_failing_commit_rolls_back_closes_and_propagates(engine: Engine) -> None:
     sessions = setup(engine)
-    with pytest.raises(IntegrityError), cm.unit_of_work(sessions) as session:
+    with raises(IntegrityError, "the commit at the end of the block failed (a duplicate sku); roll back and let that error propagate"), cm.unit_of_work(sessions) as session:
         session.add(product("CUP-1"))
         session.add(product("TEA-1", "Duplicate"))  # refused when the commit flushes
     assert committed(engine) == SEED, "a commit that failed must leave the database as it was"
@@ -164,7 +176,7 @@ def test_unit_of_work_class_rolls_back_what_was_not_committed(engine: Engine) ->
 def test_unit_of_work_class_rolls_back_closes_and_reraises_on_error(engine: Engine) -> None:
     sessions = setup(engine)
     error = Boom("fail")
-    with pytest.raises(Boom) as raised, cm.UnitOfWork(sessions) as uow:
+    with raises(Boom, "the block raised it; __exit__ must roll back and not return True") as raised, cm.UnitOfWork(sessions) as uow:
         new = product("BOX-1")
         uow.session.add(new)
         uow.session.flush()
@@ -196,7 +208,7 @@ def test_read_only_never_commits_even_when_the_block_succeeds(engine: Engine) ->
 @pytest.mark.task(3)
 def test_read_only_closes_and_reraises_on_error(engine: Engine) -> None:
     sessions = setup(engine)
-    with pytest.raises(Boom), cm.read_only(sessions) as session:
+    with raises(Boom, "the block raised it; a read-only block rolls back, closes and lets it through"), cm.read_only(sessions) as session:
         tea = session.scalars(select(cm.Product).where(cm.Product.sku == "TEA-1")).one()
         raise Boom("report failed")
     assert_closed(engine, session, tea, "after a failed read-only block")

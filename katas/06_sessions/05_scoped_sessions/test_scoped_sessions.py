@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,6 +22,26 @@ SEED = {"TEA-1": "Green tea", "TEA-2": "Black tea", "MUG-1": "Mug", "BOX-1": "Ch
 
 class Boom(Exception):
     pass
+
+
+class Raised:
+    value: BaseException | None = None
+
+
+@contextmanager
+def raises(kind: type[BaseException], why: str) -> Iterator[Raised]:
+    """Like pytest.raises, but a missing or different exception fails with a sentence."""
+    raised = Raised()
+    try:
+        yield raised
+    except kind as error:
+        raised.value = error
+        return
+    except BaseException as error:
+        if isinstance(error, pytest.fail.Exception):
+            raise
+        pytest.fail(f"{kind.__name__} should have propagated: {why}; instead got {error!r}", pytrace=False)
+    pytest.fail(f"{kind.__name__} should have propagated: {why}; nothing was raised", pytrace=False)
 
 
 def make_tables(engine: Engine) -> None:
@@ -161,7 +182,7 @@ def test_request_scope_rolls_back_removes_and_reraises_when_the_request_fails(
     engine: Engine, registry: scoped_session[Session]
 ) -> None:
     error = Boom("the view failed")
-    with pytest.raises(Boom) as raised, ss.request_scope(registry) as session:
+    with raises(Boom, "the request raised it; roll back, remove the session, and re-raise it unchanged") as raised, ss.request_scope(registry) as session:
         product = registry().scalars(select(ss.Product).where(ss.Product.sku == "TEA-2")).one()
         product.name = "Half-renamed"
         session.flush()
@@ -266,7 +287,7 @@ def test_serve_removes_the_session_of_a_failing_request_and_raises_the_first_err
         failing("the third request failed", 0.0),
         reader(registry, "MUG-1", seen),
     ]
-    with pytest.raises(Boom) as raised:
+    with raises(Boom, "two requests raised Boom; serve() re-raises the first one's, unchanged (not wrapped)") as raised:
         run_serve(registry, requests)
     assert str(raised.value) == "the second request failed", (
         "serve() should raise the exception of the FIRST failing request in request order (the second "

@@ -18,6 +18,22 @@ psp = learner_module(__file__, "project_session_patterns")
 STOCK = {"TEA-1": (450, 10), "MUG-1": (1200, 3), "BOX-1": (2500, 0)}
 
 
+_made: list[Any] = []  # the sessions made by the latest setup() factory
+
+
+class _TrackedSession(Session):
+    """A Session that remembers whether close() was called on it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.closed_by_code = False
+        _made.append(self)
+
+    def close(self) -> None:
+        self.closed_by_code = True
+        super().close()
+
+
 def setup(engine: Engine, **options: Any) -> sessionmaker[Session]:
     psp.Base.metadata.create_all(engine)
     with engine.begin() as connection:
@@ -25,7 +41,8 @@ def setup(engine: Engine, **options: Any) -> sessionmaker[Session]:
             text("INSERT INTO products (sku, name, price_cents, stock) VALUES (:s, :s, :p, :q)"),
             [{"s": s, "p": p, "q": q} for s, (p, q) in STOCK.items()],
         )
-    return sessionmaker(bind=engine.execution_options(**options) if options else engine)
+    _made.clear()
+    return sessionmaker(bind=engine.execution_options(**options) if options else engine, class_=_TrackedSession)
 
 
 def transient(message: str = "could not serialize access due to concurrent update") -> OperationalError:
@@ -54,6 +71,11 @@ def state(engine: Engine) -> dict[str, Any]:
 def assert_all_closed(engine: Engine, what: str) -> None:
     left = checked_out_connections(engine)
     assert left == 0, f"{what} left {left} connection(s) checked out: close every session, also after an error"
+    unclosed = sum(1 for made in _made if not made.closed_by_code)
+    assert unclosed == 0, (
+        f"{what} left {unclosed} of its {len(_made)} session(s) open: commit() or rollback() gives the connection "
+        "back, but close every session too (`with self.sessions() as session:`), also after an error and on a retry"
+    )
 
 
 def fail_commits(sessions: sessionmaker[Session], times: int) -> list[int]:
