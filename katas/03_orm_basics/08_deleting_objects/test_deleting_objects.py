@@ -224,6 +224,10 @@ def test_delete_order_deletes_its_lines_too(shop: Session, order_id: int, its_li
         "order_id to NULL, which the column does not allow. Give Order.lines the cascade 'all, delete-orphan'.",
     )
     assert deleted is True, f"delete_order({order_id}) should return True, got {deleted!r}"
+    assert not shop.deleted, (
+        f"delete_order() should flush: right after it returns, {sorted(map(repr, shop.deleted))} are still "
+        "only marked for deletion in the session"
+    )
     assert order_ids(shop) == {1, 2, 3} - {order_id}, f"order {order_id} (and only it) should be deleted"
     assert line_ids(shop) == {line[0] for line in LINES} - its_lines, (
         f"the lines {sorted(its_lines)} of order {order_id} should be deleted with it, and the others kept; "
@@ -243,12 +247,47 @@ def test_remove_line_deletes_the_orphan(shop: Session, order_id: int, sku: str, 
         "order_id to NULL; with the cascade 'delete-orphan' on Order.lines it is deleted instead.",
     )
     assert removed is True, f"remove_line({order_id}, {sku!r}) should return True"
+    assert not (shop.dirty or shop.deleted), (
+        "remove_line() should flush: right after it returns, the session should have no pending changes, but it "
+        f"still holds {sorted(map(repr, shop.dirty | set(shop.deleted)))}"
+    )
     assert line_ids(shop) == {line[0] for line in LINES} - {line_id}, (
         f"the line {line_id} ({sku} in order {order_id}) should be deleted, the other lines kept; lines left: "
         f"{sorted(line_ids(shop))}"
     )
     assert deleting_objects.remove_line(shop, 3, sku) is False, (
         "order 3 has no lines: remove_line() should return False"
+    )
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize(("order_id", "its_lines"), [(1, {1, 2, 3}), (2, {4, 5})])
+def test_order_lines_cascade_deletes_lines_with_the_order_and_orphans(
+    shop: Session, order_id: int, its_lines: set[int]
+) -> None:
+    Order = deleting_objects.Order
+    order = shop.get(Order, order_id)
+    assert order is not None
+    orphan = order.lines[0]
+    order.lines.remove(orphan)
+    explain_integrity_error(
+        shop.flush,
+        because="a line taken out of order.lines, then a flush: without the cascade 'delete-orphan' on "
+        "Order.lines the ORM tries to keep the line by setting its order_id to NULL.",
+    )
+    assert orphan.id not in line_ids(shop), (
+        "a line taken out of order.lines should be deleted at the next flush, whoever removes it: that is the "
+        "model's cascade ('delete-orphan' on Order.lines), not something each function does by hand"
+    )
+    shop.delete(order)
+    explain_integrity_error(
+        shop.flush,
+        because="session.delete(order) then a flush: without the cascade 'all' (which includes 'delete') on "
+        "Order.lines the ORM tries to keep the lines by setting their order_id to NULL.",
+    )
+    assert not line_ids(shop) & its_lines, (
+        "session.delete(order) should delete the order's lines with it, by the model's cascade on Order.lines "
+        f"('all, delete-orphan'), for any code that deletes an order; lines left: {sorted(line_ids(shop) & its_lines)}"
     )
 
 

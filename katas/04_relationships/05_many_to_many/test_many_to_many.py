@@ -233,6 +233,10 @@ def test_untag_article_removes_only_those_links(session: Session) -> None:
     session.add_all([joins, other])
     session.flush()
     call(many_to_many.untag_article, session, joins, iter(["sql", "web", "unknown"]))
+    assert not session.dirty, (
+        "untag_article() should flush: right after it returns, the session still has unflushed changes to "
+        f"{sorted(map(repr, session.dirty))}"
+    )
     assert [t.name for t in joins.tags] == ["orm"], (
         f"only 'orm' should be left on the article, not {joins.tags}"
     )

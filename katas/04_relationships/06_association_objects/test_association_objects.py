@@ -279,6 +279,10 @@ def test_record_grades_sets_exactly_those_grades(session: Session, queries: Any,
     session.expire_all()
     queries.clear()
     association_objects.record_grades(session, code, grades)
+    assert not session.dirty, (
+        "record_grades() should flush: right after it returns, the session still holds unflushed changes to "
+        f"{sorted(map(repr, session.dirty))}"
+    )
     selects = queries.matching(r"^\s*SELECT")
     assert len(selects) <= 2, (
         f"record_grades() with {len(grades)} grades sent {len(selects)} SELECTs; load the course's enrollments "

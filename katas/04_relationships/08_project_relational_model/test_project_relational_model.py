@@ -315,6 +315,19 @@ def test_books_by_lists_an_authors_titles_oldest_first(
     session: Session, queries: Any, seed_value: int
 ) -> None:
     data = seed(session, seed_value)
+    # Two more books of the first author in the same year, inserted out of title order: the tie-break shows.
+    t = library.Base.metadata.tables
+    publisher_id = session.scalars(select(t["publishers"].c.id)).first()
+    author_id = session.scalars(select(t["authors"].c.id).where(t["authors"].c.name == AUTHORS[0])).one()
+    for index, title in enumerate(["Zebra Crossings", "Aardvark Mornings"]):
+        isbn = f"979-{seed_value:02d}-{index:03d}"
+        book_id = session.execute(
+            insert(t["books"])
+            .values(isbn=isbn, title=title, year=1990, publisher_id=publisher_id)
+            .returning(t["books"].c.id)
+        ).scalar_one()
+        session.execute(insert(t["book_authors"]).values(book_id=book_id, author_id=author_id))
+        data["books"][isbn] = {"title": title, "year": 1990, "authors": [AUTHORS[0]]}
     for author in AUTHORS:
         queries.clear()
         got = library.books_by(session, author)

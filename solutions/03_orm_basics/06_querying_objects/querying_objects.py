@@ -74,7 +74,7 @@ def book_titled(session: Session, title: str) -> Book:
 
 
 def cheapest_book(session: Session, author_name: str) -> Book | None:
-    """Return the author's cheapest book (the first by title among equally cheap ones), or None."""
+    """Return the author's cheapest book (among equally cheap ones the first by title, then id), or None."""
     # BEGIN SOLUTION
     statement = (
         select(Book)

@@ -99,7 +99,7 @@ class Post(Base):
 
 
 def thread_headers(session: Session) -> list[tuple[str, str]]:
-    """Every thread as (forum name, thread title), sorted by forum name then title; one statement.
+    """Every thread as (forum name, thread title), sorted by forum name then title; at most 3 statements.
 
     Thread.forum refuses to load lazily: say how to load it.
     """
