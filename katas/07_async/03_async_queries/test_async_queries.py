@@ -288,16 +288,22 @@ def streamed_selects(connection: AsyncConnection) -> Iterator[list[bool]]:
 @pytest.mark.task(5)
 @pytest.mark.parametrize("keep", [None, [4, 9, 1], []], ids=["all episodes", "three", "none"])
 async def test_export_episodes_yields_one_line_per_episode_in_order(
-    async_session: AsyncSession, keep: list[int] | None
+    async_session: AsyncSession, queries: Any, keep: list[int] | None
 ) -> None:
     rows = [e for e in EPISODES if keep is None or e[0] in keep]
     await seed(async_session, rows)
+    queries.clear()
     lines = await collect(async_queries.export_episodes(async_session))
     ordered = sorted(newest_first(rows), key=lambda e: SHOWS[e[1]])  # stable: newest first within a show
     expected = [f"{SHOWS[e[1]]};{e[2]};{e[3]}" for e in ordered]
     assert lines == expected, (
         "export_episodes() should yield '<show>;<title>;<minutes>' per episode, by show name, then newest first: "
         f"expected {expected}, got {lines}"
+    )
+    queries.assert_count(
+        1,
+        because="one SELECT joining episodes to shows, ordered by show name and then newest first, gives every "
+        "line of the export; a query per show (or per episode) is the N+1 pattern",
     )
 
 

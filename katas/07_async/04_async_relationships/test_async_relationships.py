@@ -69,7 +69,9 @@ def shop_data(n_authors: int) -> dict[str, list[dict[str, Any]]]:
         data["authors"].append({"id": a, "name": NAMES[a - 1]})
         for _ in range(0 if a == 2 else a % 3 + 1):
             book_id = len(data["books"]) + 1
-            data["books"].append({"id": book_id, "title": f"{NAMES[a - 1]}'s book {book_id}", "author_id": a})
+            # Titles run against the ids (book 5 is "... 95", book 6 "... 94"): "by title" is not "by id".
+            title = f"{NAMES[a - 1]}'s book {100 - book_id}"
+            data["books"].append({"id": book_id, "title": title, "author_id": a})
             for r in range((a + book_id) % 4):
                 data["reviews"].append(
                     {"id": len(data["reviews"]) + 1, "book_id": book_id, "stars": (a + r) % 5 + 1}
@@ -251,8 +253,10 @@ async def test_review_count_awaits_the_lazy_load(
     assert count == expected, (
         f"book {book_id} has {expected} reviews: review_count() should return it, not {count!r}"
     )
-    queries.assert_count(
-        1, because="the book's reviews are not loaded yet: one SELECT loads (or counts) them"
+    queries.assert_at_most(
+        2,
+        because="the book's reviews are not loaded yet: one SELECT loads (or counts) them "
+        "(`await session.refresh(book, ['reviews'])` takes two); one query per review, or loading every book, is too many",
     )
 
 

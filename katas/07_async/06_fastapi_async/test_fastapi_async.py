@@ -373,6 +373,11 @@ def test_list_notes_pages_through_the_notes_by_id(
         "one SELECT count(*) and one SELECT of the page (LIMIT ... OFFSET ...) are enough; the app sent: "
         + " | ".join(" ".join(s.split())[:120] for s in sent)
     )
+    assert all("ORDER BY" in s.upper() for s in selects if "LIMIT" in s.upper()), (
+        "the page's SELECT should say ORDER BY notes.id: without it the database may return the rows in any "
+        "order (PostgreSQL changes it after updates), and a page would not always hold the same notes; sent: "
+        + " | ".join(" ".join(s.split())[:120] for s in sent)
+    )
 
 
 @pytest.mark.task(4)
