@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -38,8 +38,26 @@ def rows(session: Session, model: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in session.execute(select(model.__table__)).mappings()]
 
 
-def loaded(session: Session, model: type) -> list[Any]:
-    return [obj for obj in session.identity_map.values() if isinstance(obj, model)]
+class LoadWatch:
+    """Every object the session loads while watched (the identity map holds objects weakly, so objects
+    loaded and dropped again inside the learner's function would vanish from it before we look)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.objects: list[Any] = []
+
+    def _on_load(self, session: Session, obj: Any) -> None:
+        self.objects.append(obj)
+
+    def __enter__(self) -> Self:
+        event.listen(self.session, "loaded_as_persistent", self._on_load)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.session, "loaded_as_persistent", self._on_load)
+
+    def of(self, model: type) -> list[Any]:
+        return [obj for obj in self.objects if isinstance(obj, model)]
 
 
 def was_bound(value: Any, values: list[Any]) -> bool:
@@ -87,6 +105,12 @@ def test_all_products_returns_every_product_as_objects_by_name_then_id(
         f"products may share a name). Expected ids {expected}, got {[p.id for p in products]}"
     )
     queries.assert_count(1, because="one SELECT reads every product")
+    order_by = re.search(r"\bORDER BY\b(.*)$", one_line(queries.sql[0]), re.IGNORECASE)
+    assert order_by and re.search(r"\bname\b.*\bid\b", order_by.group(1), re.IGNORECASE), (
+        "the database should sort (ORDER BY name, then id): without the id in the ORDER BY, products "
+        "sharing a name come back in whatever order the database finds them, which is not guaranteed; "
+        f"sorting in Python is not the lesson either. The SQL sent:\n{queries.listing()}"
+    )
 
 
 @pytest.mark.task(1)
@@ -198,11 +222,13 @@ def test_price_list_has_sku_name_and_price_of_every_product_by_sku(
 def test_price_list_reads_columns_and_loads_no_objects(
     session: Session, shop_rows: int, queries: Any
 ) -> None:
-    select_statement.price_list(session)
-    objects = loaded(session, Product)
+    with LoadWatch(session) as watch:
+        select_statement.price_list(session)
+    objects = watch.of(Product)
     assert not objects, (
         "price_list() should select the three columns (select(Product.sku, Product.name, Product.price)), "
-        f"not whole Product objects: {len(objects)} Product objects were loaded into the session"
+        f"not whole Product objects (nor load_only() objects turned into tuples): {len(objects)} Product "
+        "objects were loaded into the session"
     )
     sql = " ".join(queries.sql).lower()
     extra = [name for name in ("category", "weight_grams", "discontinued") if name in sql]
@@ -230,8 +256,9 @@ def test_count_customers_counts_those_of_the_country(
 
 @pytest.mark.task(5)
 def test_count_customers_lets_the_database_count(session: Session, shop_rows: int, queries: Any) -> None:
-    select_statement.count_customers(session, "France")
-    assert not loaded(session, Customer), (
+    with LoadWatch(session) as watch:
+        select_statement.count_customers(session, "France")
+    assert not watch.of(Customer), (
         "count_customers() loaded Customer objects just to count them: let the database count "
         "(select(func.count()).select_from(Customer).where(...))"
     )

@@ -6,6 +6,7 @@ rows in Python from the raw rows, read with plain Core queries.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -130,6 +131,37 @@ def test_light_and_available_keeps_products_without_a_weight(
     assert got == expected, (
         f"light_and_available({max_grams}) should return the products that are neither discontinued nor "
         f"heavier than {max_grams} g, ordered by id: expected {expected}, got {got}"
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda s: filtering.price_between(s, Decimal("10.00"), Decimal("40.00")),
+            id="price_between",
+            marks=pytest.mark.task(1),
+        ),
+        pytest.param(
+            lambda s: filtering.customers_to_contact(s, "France", datetime.date(2024, 1, 1)),
+            id="customers_to_contact",
+            marks=pytest.mark.task(2),
+        ),
+        pytest.param(
+            lambda s: filtering.light_and_available(s, 500),
+            id="light_and_available",
+            marks=pytest.mark.task(3),
+        ),
+    ],
+)
+def test_the_database_does_the_filtering(session: Session, shop_rows: int, queries: Any, call: Any) -> None:
+    queries.clear()
+    call(session)
+    unfiltered = [sql for sql in queries.sql if " WHERE " not in " ".join(sql.split()).upper()]
+    assert queries.sql and not unfiltered, (
+        "the conditions belong in the SQL (select(...).where(...)): fetching the whole table and keeping "
+        "rows with a Python `if` reads every row over the network, every time. A SELECT without WHERE "
+        f"was sent:\n{queries.listing()}"
     )
 
 

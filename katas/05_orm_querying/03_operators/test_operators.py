@@ -212,3 +212,42 @@ def test_orders_from_country_follows_the_customer(
     )
     queries.assert_count(1, because="one SELECT (Order.customer.has(...) or a join), not one per order")
     assert country in queries.values_sent(), f"the country should be a bound parameter:\n{queries.listing()}"
+
+
+# -- every task: the database sorts ---------------------------------------------------------------
+
+
+def _order_by_id_calls() -> list[Any]:
+    day = datetime.date(2024, 1, 1)
+    calls = [
+        (1, "products_in_categories", lambda s: operators.products_in_categories(s, ["Tea", "Books"])),
+        (2, "search_names", lambda s: operators.search_names(s, "tea")),
+        (3, "names_starting_with", lambda s: operators.names_starting_with(s, "Organic")),
+        (4, "customers_by_phone", lambda s: operators.customers_by_phone(s, True)),
+        (
+            5,
+            "orders_placed_between",
+            lambda s: operators.orders_placed_between(s, day, day.replace(year=2030)),
+        ),
+        (6, "products_rated", lambda s: operators.products_rated(s, 5)),
+        (7, "orders_from_country", lambda s: operators.orders_from_country(s, "France")),
+    ]
+    return [pytest.param(call, id=name, marks=pytest.mark.task(task)) for task, name, call in calls]
+
+
+@pytest.mark.parametrize("call", _order_by_id_calls())
+def test_every_list_is_sorted_by_the_database(
+    session: Session, shop_rows: int, queries: Any, call: Any
+) -> None:
+    queries.clear()
+    call(session)
+    unsorted = [
+        sql
+        for sql in queries.sql
+        if not re.search(r"\bORDER BY\b.*\bid\b", " ".join(sql.split()), re.IGNORECASE)
+    ]
+    assert queries.sql and not unsorted, (
+        "every list is ordered by id, and only an ORDER BY guarantees an order: without one the rows come "
+        "back in whatever order the database finds them (often the id order on a small table, by luck). "
+        f"Add .order_by(<Model>.id). The SQL sent:\n{queries.listing()}"
+    )

@@ -218,6 +218,12 @@ def walk_keyset(session: Session, per_page: int, limit: int, queries: Any) -> li
             "each page should be one SELECT whose WHERE skips what was seen, from the last key alone (no "
             f"counting of the earlier rows first):\n{queries.listing()}"
         )
+        sql = " ".join(queries.sql[0].split()).upper()
+        assert " LIMIT " in sql and (after is None or " WHERE " in sql), (
+            "each page should be fetched by the database alone: a WHERE that starts right after the key "
+            "(from the second page on) and a LIMIT of per_page, not every order fetched and then filtered "
+            f"and sliced in Python:\n{queries.listing()}"
+        )
         pages.append([(o.placed_at, o.id) for o in page])
         if len(page) < per_page:
             break

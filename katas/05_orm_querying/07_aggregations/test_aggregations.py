@@ -7,6 +7,7 @@ do its work in one statement.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -44,8 +45,15 @@ def rows(session: Session, model: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in session.execute(select(model.__table__)).mappings()]
 
 
-def one_statement(queries: Any, what: str) -> None:
+def one_statement(queries: Any, what: str, *needed: str) -> None:
     queries.assert_count(1, because=f"{what}: the database groups and aggregates in one statement")
+    sql = " ".join(queries.sql[0].split())
+    missing = [word for word in needed if not re.search(word, sql, re.IGNORECASE)]
+    assert not missing, (
+        f"the database should do the work ({what}); the SQL sent lacks {[m.replace(chr(92), '') for m in missing]}: "
+        "counting, filtering groups, sorting or ranking the rows in Python reads every row and is not the "
+        f"lesson.\n{queries.listing()}"
+    )
 
 
 # -- task 1 -------------------------------------------------------------------------------------
@@ -59,7 +67,7 @@ def test_orders_per_status_counts_each_status(session: Session, shop_rows: int, 
     assert got == expected, (
         f"orders_per_status() should count the orders of each status: expected {expected}, got {got}"
     )
-    one_statement(queries, "SELECT status, count(...) ... GROUP BY status")
+    one_statement(queries, "SELECT status, count(...) ... GROUP BY status", r"\bGROUP BY\b", r"\bcount\s*\(")
 
 
 # -- task 2 -------------------------------------------------------------------------------------
@@ -132,7 +140,13 @@ def test_well_reviewed_keeps_products_with_enough_reviews(
         for pid, avg in sorted(exact.items(), key=lambda i: (-i[1], i[0]))
     ]
     queries.clear()
-    got = [(pid, n, float(avg)) for pid, n, avg in aggregations.well_reviewed(session, min_reviews)]
+    returned = list(aggregations.well_reviewed(session, min_reviews))
+    not_float = [row for row in returned if not isinstance(row[2], float)]
+    assert not not_float, (
+        "the average should be a float (PostgreSQL's avg() of an integer column is a numeric, read back as a "
+        f"Decimal: convert it, or cast the column to Float first); got {not_float[:2]}"
+    )
+    got = [(pid, n, float(avg)) for pid, n, avg in returned]
     close = len(got) == len(expected) and all(
         g[:2] == e[:2] and abs(g[2] - e[2]) < 1e-9 for g, e in zip(got, expected, strict=True)
     )
@@ -141,7 +155,7 @@ def test_well_reviewed_keeps_products_with_enough_reviews(
         f"least {min_reviews} reviews (HAVING count(...) >= {min_reviews}), best average first, then by id: "
         f"expected {expected[:4]}... ({len(expected)}), got {got[:4]}... ({len(got)})"
     )
-    one_statement(queries, "GROUP BY product ... HAVING")
+    one_statement(queries, "GROUP BY product ... HAVING", r"\bGROUP BY\b", r"\bHAVING\b", r"\bORDER BY\b")
 
 
 # -- task 5 -------------------------------------------------------------------------------------
@@ -179,4 +193,6 @@ def test_price_ranks_rank_within_each_category_with_ties(
         "price_ranks() should rank each product by price within its category, most expensive first, ordered by "
         f"category, rank, id: expected {expected[:6]}..., got {got[:6]}... ({len(expected)} expected, {len(got)} got)"
     )
-    one_statement(queries, "a window function, rank() OVER (PARTITION BY category ORDER BY price DESC)")
+    one_statement(
+        queries, "a window function, rank() OVER (PARTITION BY category ORDER BY price DESC)", r"\bOVER\s*\("
+    )

@@ -7,6 +7,7 @@ works out every figure in Python from the raw rows; each report must fit in one 
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -76,6 +77,12 @@ def test_top_customers_are_the_biggest_spenders(
     with queries.budget(1, because="one SELECT with joins, GROUP BY, ORDER BY and LIMIT"):
         report = project.top_customers(session, limit)
     got = [(t.name, t.email, t.orders, money(t.spent)) for t in report]
+    order_by = re.search(r"\bORDER BY\b(.*)$", " ".join(queries.sql[-1].split()), re.IGNORECASE)
+    assert order_by and re.search(r"id\b", order_by.group(1), re.IGNORECASE), (
+        "two customers who spent the same amount should come lower customer id first, and only an ORDER BY "
+        "guarantees that: end the ORDER BY with the customer's id (without it the order of ties is whatever "
+        f"the database's grouping left). The SQL sent:\n{queries.listing()}"
+    )
     assert got == expected, (
         f"top_customers({limit}) should list (name, email, counted orders, spent) of the {limit} customers who spent "
         "the most on paid or shipped orders, most first, ties by customer id; each order counts once however many "
@@ -201,6 +208,7 @@ def test_monthly_revenue_buckets_orders_at_month_boundaries(
         (datetime.datetime(2025, 2, 28, 12, 0, 0), "shipped", 3, Decimal("1.10")),
         (datetime.datetime(2025, 3, 15, 9, 0, 0), "cancelled", 4, Decimal("9.00")),
         (datetime.datetime(2025, 4, 1, 9, 0, 0), "pending", 1, Decimal("7.00")),
+        (datetime.datetime(2025, 12, 31, 18, 30, 0), "paid", 1, Decimal("3.00")),
         (datetime.datetime(2026, 1, 1, 0, 0, 0), "paid", 1, Decimal("99.00")),
     ]
     with using_session(session):
@@ -212,10 +220,15 @@ def test_monthly_revenue_buckets_orders_at_month_boundaries(
     queries.clear()
     report = project.monthly_revenue(session, 2025)
     got = [(r.month, r.orders, money(r.revenue)) for r in report if r.orders or r.revenue]
-    expected = [("2025-01", 1, Decimal("20.00")), ("2025-02", 2, Decimal("8.30"))]
+    expected = [
+        ("2025-01", 1, Decimal("20.00")),
+        ("2025-02", 2, Decimal("8.30")),
+        ("2025-12", 1, Decimal("3.00")),
+    ]
     assert got == expected, (
         "in 2025 only these orders exist: paid on Jan 31 at 23:59:59 (2 x 10.00), shipped on Feb 1 at midnight "
-        "(1 x 5.00) and on Feb 28 (3 x 1.10), one cancelled in March, one pending in April, and one paid in 2026. "
+        "(1 x 5.00) and on Feb 28 (3 x 1.10), one cancelled in March, one pending in April, one paid on Dec 31 at 18:30 (1 x 3.00: the year's "
+        "last day counts whole), and one paid in 2026. "
         f"Expected the months with revenue to be {expected}, got {got}"
     )
     queries.assert_count(1, because="one SELECT grouped by month")
