@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,7 +51,14 @@ class Pack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # A shell's background job (`cmd &`) inherits SIGINT ignored, and Python then never turns
+            # Ctrl-C into KeyboardInterrupt: give the child the default so the tests' Ctrl-C reaches it.
+            preexec_fn=_default_sigint if os.name == "posix" else None,
         )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def copy_pack(root: Path) -> None:
