@@ -238,8 +238,8 @@ def practice_(
             return
         console.print(f"{display.duration(session.elapsed)} on the clock so far.")
         raise typer.Exit(1)
-    if sum([key is not None, pick_random, weakest]) > 1:
-        raise KataError("Choose one of: a kata id, --random, --weakest.")
+    if sum([key is not None, pick_random, weakest]) > 1 or (key is not None and module is not None):
+        raise KataError("Choose one of: a kata id, --random, --weakest (--module narrows the last two).")
     kata, why = practice.choose(key, module, pick_random, progress)
     session = practice.start(kata, progress, minutes, db_url)
     console.print(f"Practice: {display.heading(kata)} ({why}), {session.attempt.minutes} min allowed.")

@@ -254,8 +254,10 @@ def test_practice_checked_green_after_the_time_allowed_is_out_of_time(pack: Pack
 def test_practice_picks_from_a_module_at_random_and_rejects_two_choices(pack: Pack) -> None:
     picked = pack.kata("practice", "--module", "1", "--random", "--no-watch")
     assert picked.exit_code == 0 and "(picked at random)" in picked.output, picked.output
-    both = pack.kata("practice", "1.1", "--random")
-    assert both.exit_code == 1 and both.output.strip() == "Error: Choose one of: a kata id, --random, --weakest."
+    expected = "Error: Choose one of: a kata id, --random, --weakest (--module narrows the last two)."
+    for two_choices in (("1.1", "--random"), ("1.1", "--module", "1")):
+        both = pack.kata("practice", *two_choices)
+        assert both.exit_code == 1 and both.output.strip() == expected, (two_choices, both.output)
 
 
 def test_progress_shows_completion_per_module(pack: Pack) -> None:
