@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -14,6 +12,7 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fixtures.isolation import rolled_back
 from fixtures.target import learner_module
 
 many_to_many = learner_module(__file__, "many_to_many")
@@ -71,23 +70,6 @@ def articles(session: Session, *titles: str) -> list[Any]:
 def preexisting_tags(session: Session, names: list[str]) -> None:
     if names:
         session.execute(insert(many_to_many.Base.metadata.tables["tags"]), [{"name": n} for n in names])
-
-
-@contextmanager
-def undone(session: Session) -> Iterator[None]:
-    """One hypothesis example's work, undone afterwards even when a flush inside it failed.
-
-    (fixtures.isolation.rolled_back() skips the rollback when a failed flush has already
-    deactivated the savepoint, and the session then refuses every later statement.)
-    """
-    nested = session.begin_nested()
-    try:
-        yield
-    finally:
-        if nested.is_active:
-            nested.rollback()
-        else:
-            session.rollback()
 
 
 def call(function: Any, *args: Any) -> None:
@@ -264,7 +246,7 @@ def test_untag_article_removes_only_those_links(session: Session) -> None:
 def test_any_sequence_of_tagging_keeps_rows_and_collections_equal_to_the_sets(
     session: Session, operations: list[tuple[str, int, list[str]]]
 ) -> None:
-    with undone(session):
+    with rolled_back(session):
         make_tables(session)
         made = articles(session, "A", "B", "C")
         expected: list[set[str]] = [set(), set(), set()]
