@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kata.catalog import Kata
 from kata.progress import TestRun
-from kata.stubs import learner_files, pristine_text
+from kata.stubs import learner_files, matches_stub
 
 UNTOUCHED = "untouched"
 NOT_RUN = "not run yet"
@@ -39,15 +39,10 @@ def missing_files(kata: Kata, directory: Path | None = None) -> list[Path]:
 
 
 def is_untouched(kata: Kata, directory: Path | None = None) -> bool:
-    for relative in learner_files(kata.directory):
-        path = (directory or kata.path) / relative
-        expected = pristine_text(kata.directory, relative)
-        if not path.exists():
-            return False
-        actual = path.read_bytes() if isinstance(expected, bytes) else path.read_text()
-        if actual != expected:
-            return False
-    return True
+    return all(
+        matches_stub(kata.directory, relative, (directory or kata.path) / relative)
+        for relative in learner_files(kata.directory)
+    )
 
 
 def fingerprint(kata: Kata, directory: Path | None = None) -> str:

@@ -122,15 +122,21 @@ def kata_directories() -> list[Path]:
     return sorted({p.parent.relative_to(SOLUTIONS) for p in SOLUTIONS.glob("*/*/*") if p.is_file()})
 
 
+def matches_stub(kata: Path, relative: Path, current: Path) -> bool:
+    """Whether the file at `current` is exactly the pristine stub of one learner file (missing: no)."""
+    if not current.exists():
+        return False
+    expected = pristine_text(kata, relative)
+    return (current.read_bytes() if isinstance(expected, bytes) else current.read_text()) == expected
+
+
 def stale_stubs(katas: list[Path] | None = None) -> list[Path]:
     """Learner files in katas/ that differ from what their solution generates."""
     stale = []
     for kata in katas if katas is not None else kata_directories():
         for relative in learner_files(kata):
             current = KATAS / kata / relative
-            expected = pristine_text(kata, relative)
-            actual = (current.read_bytes() if isinstance(expected, bytes) else current.read_text()) if current.exists() else None
-            if actual != expected:
+            if not matches_stub(kata, relative, current):
                 stale.append(current)
     return stale
 
