@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kata.paths import KATAS, SOLUTIONS
+from kata.paths import KATAS, SOLUTIONS, kata_relpath
 
 DIFFICULTIES = ("easy", "medium", "hard")
 _HINT = re.compile(r"<details>\s*<summary>(?P<title>.*?)</summary>(?P<body>.*?)</details>", re.DOTALL)
@@ -77,8 +77,14 @@ def all_katas() -> list[Kata]:
 
 
 def find(key: str) -> Kata:
-    """A kata by id (`2.5`), slug (`insert_statements`) or directory (`katas/02_core/05_insert_statements`)."""
+    """A kata by id (`2.5`), slug (`insert_statements`), directory (`katas/02_core/05_insert_statements`),
+    or an existing path inside it, relative or absolute (`./katas/...`, `.`, a file of the kata)."""
     wanted = key.strip().rstrip("/")
+    if Path(wanted).exists():
+        try:
+            wanted = str(kata_relpath(Path(wanted)))
+        except ValueError:
+            pass  # a path outside the pack: maybe a slug that is also a file name here
     for kata in all_katas():
         if wanted in (kata.id, kata.slug, str(kata.directory), f"katas/{kata.directory}", kata.directory.name):
             return kata

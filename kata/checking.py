@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kata import paths
 from kata.catalog import Kata, all_katas, find
 from kata.errors import KataError
@@ -17,21 +15,7 @@ def kata(key: str) -> Kata:
     try:
         return find(key)
     except LookupError as error:
-        found = _by_path(key)
-        if found is None:
-            raise KataError(f"There is no kata called {key!r}; `kata list` shows the ids (like 1.5).") from error
-        return found
-
-
-def _by_path(key: str) -> Kata | None:
-    """The kata a path names: its folder or a file in it, relative (`./katas/...`, `.`) or absolute."""
-    path = Path(key)
-    if not path.exists():
-        return None
-    try:
-        return find(str(paths.kata_relpath(path)))
-    except (ValueError, LookupError):
-        return None
+        raise KataError(f"There is no kata called {key!r}; `kata list` shows the ids (like 1.5).") from error
 
 
 def module_katas(key: str) -> list[Kata]:
