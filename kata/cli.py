@@ -166,7 +166,7 @@ def diff(key: KataId, yes: Yes = False) -> None:
         shown = display.diff(mine, mine.read_text(), theirs, reference)
         if shown is not None:
             same = False
-            console.print(shown)
+            display.print_diff(shown)
     if same:
         console.print(f"Your files of {kata.id} are the same as the reference solution.")
 

@@ -102,7 +102,7 @@ def code(path: Path, text: str) -> RenderableType:
     return Panel(Syntax(text, lexer, line_numbers=True, theme="ansi_dark", word_wrap=True), title=paths.shown(path), title_align="left")
 
 
-def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> RenderableType | None:
+def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> str | None:
     """A unified diff of the learner's file against the solution, or None when they are equal."""
     lines = list(
         difflib.unified_diff(
@@ -114,4 +114,14 @@ def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> Renderab
     )
     if not lines:
         return None
-    return Syntax("".join(lines).rstrip("\n"), "diff", theme="ansi_dark", word_wrap=True)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def print_diff(text: str) -> None:
+    """Coloured and wrapped on a terminal; off one (`kata diff 1.5 > my.patch`) the unified diff
+    exactly as it is, so that `git apply` and `patch` take it."""
+    if console.is_terminal:
+        console.print(Syntax(text.rstrip("\n"), "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        console.file.write(text)
+        console.file.flush()

@@ -313,3 +313,19 @@ def test_an_unreachable_postgresql_is_one_sentence(pack: Pack) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: The database at postgresql+psycopg://postgres@127.0.0.1:1/x cannot be reached")
     assert "leave both out to test on SQLite" in lines[0]
+
+
+def test_diff_off_a_terminal_is_a_patch_that_applies(pack: Pack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(display.console, "width", 40)  # narrower than the code: nothing may wrap
+    text = pack.learner_file().read_text().replace("raise NotImplementedError", "return None  # a long line of my own attempt at it", 1)
+    pack.learner_file().write_text(text)
+    shown = pack.kata("diff", "1.1", "--yes")
+    assert shown.exit_code == 0, shown.output
+    patch = pack.root / "mine.patch"
+    patch.write_text(shown.stdout)
+    assert "-    return None  # a long line of my own attempt at it\n" in shown.stdout, shown.stdout
+    if shutil.which("patch") is None:
+        pytest.skip("no `patch` here to apply the diff with")
+    # patch(1) applies it to the learner's file (the old name, which exists); git apply would pick the new name.
+    applied = subprocess.run(["patch", "-p0", "--dry-run", "-i", str(patch)], cwd=pack.root, capture_output=True, text=True)
+    assert applied.returncode == 0 and "introduction.py" in applied.stdout, (applied.stdout + applied.stderr, shown.stdout)
