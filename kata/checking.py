@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kata import paths
-from kata.catalog import Kata, all_katas, find
+from kata.catalog import Kata, all_katas, find, unknown
 from kata.errors import KataError
 from kata.progress import Progress
 from kata.runner import RunResult, run_tests
@@ -15,7 +15,7 @@ def kata(key: str) -> Kata:
     try:
         return find(key)
     except LookupError as error:
-        raise KataError(f"There is no kata called {key!r}; `kata list` shows the ids (like 1.5).") from error
+        raise KataError(unknown(key)) from error
 
 
 def module_katas(key: str) -> list[Kata]:

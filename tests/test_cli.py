@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -329,3 +330,19 @@ def test_diff_off_a_terminal_is_a_patch_that_applies(pack: Pack, monkeypatch: py
     # patch(1) applies it to the learner's file (the old name, which exists); git apply would pick the new name.
     applied = subprocess.run(["patch", "-p0", "--dry-run", "-i", str(patch)], cwd=pack.root, capture_output=True, text=True)
     assert applied.returncode == 0 and "introduction.py" in applied.stdout, (applied.stdout + applied.stderr, shown.stdout)
+
+
+def test_an_unknown_id_suggests_close_matches_and_knows_the_curriculum(pack: Pack) -> None:
+    (pack.root / "docs").mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "docs" / "curriculum.md", pack.root / "docs" / "curriculum.md")
+    for typed in ("connection-basics", "Connection Basics", "conection_basics"):
+        result = pack.kata("hint", typed)
+        assert result.exit_code == 1 and "did you mean connection_basics (1.5)?" in result.output, (typed, result.output)
+        assert len(result.output.strip().splitlines()) == 1
+    planned = pack.kata("test", "2.5")  # in the curriculum, not in this two-kata copy
+    assert planned.exit_code == 1, planned.output
+    assert planned.output.strip() == (
+        "Error: 2.5 (insert_statements) is in the curriculum (docs/curriculum.md) but not built in this checkout, "
+        "which has module 01; `kata list` shows them."
+    )
+    assert "in the curriculum" in pack.kata("watch", "insert-statements").output
