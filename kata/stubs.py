@@ -119,7 +119,12 @@ def pristine_text(kata: Path, relative: Path) -> str | bytes:
 
 def kata_directories() -> list[Path]:
     """Every kata directory that has a solution, relative to solutions/ (`01_fundamentals/01_introduction`)."""
-    return sorted({p.parent.relative_to(SOLUTIONS) for p in SOLUTIONS.glob("*/*/*") if p.is_file()})
+    # A kata's files may all sit in subfolders (8.3's migration environment): any file below counts.
+    return sorted(
+        p.relative_to(SOLUTIONS)
+        for p in SOLUTIONS.glob("*/*")
+        if p.is_dir() and p.name != "__pycache__" and any(True for _ in learner_files(p.relative_to(SOLUTIONS)))
+    )
 
 
 def matches_stub(kata: Path, relative: Path, current: Path) -> bool:
