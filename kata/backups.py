@@ -1,4 +1,5 @@
-"""Copies of a learner's files taken before anything overwrites them: nothing a learner wrote is lost."""
+"""Copies of a learner's files taken before anything overwrites them, and putting them back (`kata restore`):
+nothing a learner wrote is lost."""
 
 from __future__ import annotations
 
@@ -26,3 +27,34 @@ def backup(paths: list[Path]) -> Path | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
     return folder
+
+
+def backup_folders() -> list[Path]:
+    """The backups there are, newest first."""
+    if not BACKUPS.is_dir():
+        return []
+    return sorted((p for p in BACKUPS.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+
+
+def saved_files(folder: Path) -> list[Path]:
+    """The files one backup holds, relative to the pack (where they are restored to)."""
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+
+
+def find_backup(name: str) -> Path:
+    """A backup by its folder name (`20261121-030201`) or path; LookupError when there is none."""
+    for candidate in (BACKUPS / Path(name).name, Path(name)):
+        if candidate.is_dir() and candidate.resolve().parent == BACKUPS.resolve():
+            return candidate
+    raise LookupError(name)
+
+
+def restore(folder: Path) -> tuple[list[Path], Path | None]:
+    """Put a backup's files back where they were; what they replace is backed up first (and returned)."""
+    relative = saved_files(folder)
+    replaced = backup([PACK_ROOT / r for r in relative if (PACK_ROOT / r).exists() and
+                       (PACK_ROOT / r).read_bytes() != (folder / r).read_bytes()])
+    for r in relative:
+        (PACK_ROOT / r).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(folder / r, PACK_ROOT / r)
+    return [PACK_ROOT / r for r in relative], replaced

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from kata import checking, display, overview, paths, practice, watching
+from kata import backups, checking, display, overview, paths, practice, watching
 from kata.backups import backup
 from kata.catalog import Kata, all_katas
 from kata.errors import FriendlyGroup, KataError
@@ -194,7 +194,37 @@ def reset(
         write_stubs(kata.directory, kata.path)
         console.print(f"{display.heading(kata)}: pristine again.")
     if saved is not None:
-        console.print(f"Your version is saved in {paths.shown(saved)}/")
+        console.print(f"Your version is saved in {paths.shown(saved)}/ (`kata restore {saved.name}` puts it back)")
+
+
+@app.command()
+def restore(
+    name: Annotated[str | None, typer.Argument(help="the backup to put back (default: list them)", show_default=False)] = None,
+    yes: Yes = False,
+) -> None:
+    """Put back files from a backup in .kata-backups/ (what they replace is backed up first); without a name, list the backups."""
+    folders = backups.backup_folders()
+    if name is None:
+        if not folders:
+            console.print("No backups yet: `kata reset` (and the authors' stub tool) keeps one before it overwrites anything.")
+            return
+        for folder in folders:
+            files = backups.saved_files(folder)
+            console.print(f"{folder.name}: {', '.join(str(f) for f in files[:3])}" + (f" and {len(files) - 3} more" if len(files) > 3 else ""))
+        console.print(f"`kata restore {folders[0].name}` puts the newest back.")
+        return
+    try:
+        folder = backups.find_backup(name)
+    except LookupError:
+        known = ", ".join(f.name for f in folders[:5]) or "none yet"
+        raise KataError(f"There is no backup called {name!r} in .kata-backups/ (the newest: {known}).") from None
+    files = backups.saved_files(folder)
+    _confirm(f"Put back {len(files)} file(s) from {folder.name} (what they replace is backed up first)?", yes, f"Restoring {folder.name}")
+    restored, replaced = backups.restore(folder)
+    for path in restored:
+        console.print(f"restored: {paths.shown(path)}")
+    if replaced is not None:
+        console.print(f"What they replaced is saved in {paths.shown(replaced)}/")
 
 
 @app.command()

@@ -15,18 +15,29 @@ commented out in the solution and uncommented in the stub.
 
 Run ``python -m kata.stubs [katas/<module>/<kata> ...]`` to rewrite stubs from solutions/,
 ``--check`` to only compare.
+
+What is checked is the pack, not a learner's work: a stub is current when what its solution
+generates equals the stub as COMMITTED (``git show HEAD:<path>``) or as it is on disk (an author
+who regenerated and has not committed yet). A file that differs from its committed stub is a
+learner's (or an author's uncommitted) edit: ``--check`` reports it as such and passes, and
+regeneration leaves it alone unless ``--force`` is given (then it is backed up first, and the
+backup's folder named; ``kata restore`` puts it back). Outside a git checkout (a tarball) the
+file on disk is all there is to compare with, so an edited file counts as out of date there:
+run the author check in a clone.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from kata.backups import backup
-from kata.paths import KATAS, PACK_ROOT, SOLUTIONS
+from kata.paths import KATAS, PACK_ROOT, SOLUTIONS, shown
 
 BEGIN_SOLUTION = "# BEGIN SOLUTION"
 END_SOLUTION = "# END SOLUTION"
@@ -135,41 +146,115 @@ def matches_stub(kata: Path, relative: Path, current: Path) -> bool:
     return (current.read_bytes() if isinstance(expected, bytes) else current.read_text()) == expected
 
 
-def stale_stubs(katas: list[Path] | None = None) -> list[Path]:
-    """Learner files in katas/ that differ from what their solution generates."""
-    stale = []
+def committed_texts(paths: list[Path]) -> dict[Path, bytes | None] | None:
+    """Each file's content as committed at HEAD (None: not committed); None when the pack is not a
+    git checkout or git is missing. One `git cat-file --batch` for all of them: cheap for the pack."""
+    if not paths or not (PACK_ROOT / ".git").exists():
+        return None
+    request = "".join(f"HEAD:{path.relative_to(PACK_ROOT).as_posix()}\n" for path in paths).encode()
+    try:
+        answer = subprocess.run(
+            ["git", "cat-file", "--batch"], input=request, cwd=PACK_ROOT, capture_output=True, check=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found: dict[Path, bytes | None] = {}
+    position = 0
+    for path in paths:
+        end = answer.index(b"\n", position)
+        header = answer[position:end].split()
+        position = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            found[path] = answer[position : position + size]
+            position += size + 1
+        else:  # "<object> missing" (not committed) or not a file
+            found[path] = None
+    return found
+
+
+@dataclass(frozen=True)
+class StubReport:
+    """The stub check of some katas: what the pack must fix, and what is the learner's own."""
+
+    stale: list[Path]  # the committed stub (and the file on disk) differ from what the solution generates
+    edited: list[Path]  # differ from the committed stub: a learner's work (or an uncommitted change), left alone
+    committed_known: bool  # False outside a git checkout: edits cannot be told apart from stale stubs
+
+
+def stub_report(katas: list[Path] | None = None) -> StubReport:
+    """Compare pristine stubs (generated from solutions/) with the committed stubs, file by file."""
+    expected: dict[Path, bytes] = {}
     for kata in katas if katas is not None else kata_directories():
         for relative in learner_files(kata):
-            current = KATAS / kata / relative
-            if not matches_stub(kata, relative, current):
-                stale.append(current)
-    return stale
+            text = pristine_text(kata, relative)
+            expected[KATAS / kata / relative] = text.encode() if isinstance(text, str) else text
+    committed = committed_texts(list(expected))
+    stale, edited = [], []
+    for path, pristine in expected.items():
+        current = path.read_bytes() if path.exists() else None
+        recorded = committed.get(path) if committed is not None else current
+        if recorded is not None and current != recorded:
+            edited.append(path)
+        if pristine not in (current, recorded):
+            stale.append(path)
+    return StubReport(stale, edited, committed is not None)
+
+
+def stale_stubs(katas: list[Path] | None = None) -> list[Path]:
+    """Learner files whose committed stub differs from what their solution generates."""
+    return stub_report(katas).stale
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kata.stubs", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only list stubs that are out of date")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="also overwrite files that differ from their committed stub (a learner's work: backed up first)",
+    )
     parser.add_argument("katas", nargs="*", help="kata directories (katas/02_core/05_insert); default: all")
     args = parser.parse_args(argv)
     chosen = [Path(*Path(k).resolve().relative_to(KATAS).parts[:2]) for k in args.katas] or None
     try:
-        stale = stale_stubs(chosen)
+        report = stub_report(chosen)
     except MarkerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    edited = set(report.edited)
     if args.check:
-        for path in stale:
-            print(f"out of date: {path.relative_to(PACK_ROOT)}")
-        return 1 if stale else 0
-    # A learner's work in katas/ looks exactly like a stale stub: keep a copy before rewriting.
-    saved = backup(stale)
-    for path in stale:
+        for path in report.stale:
+            print(f"out of date: {shown(path)} (the committed stub differs from what its solution generates)")
+        if report.edited:
+            print(
+                f"{len(report.edited)} file(s) differ from their committed stub (your own work, or changes not "
+                "committed yet): not checked, left alone."
+            )
+        if not report.committed_known and report.stale:
+            print("(not a git checkout: an edited file cannot be told from an out-of-date stub here)")
+        return 1 if report.stale else 0
+    rewrite = [p for p in report.stale if args.force or p not in edited]
+    kept = [p for p in report.stale if p not in rewrite]
+    # Every file rewritten is copied first, even one that looked untouched.
+    saved = backup(rewrite)
+    for path in rewrite:
         kata = Path(*path.relative_to(KATAS).parts[:2])
-        write_stubs(kata, KATAS / kata)
-        print(f"rewrote: {path.relative_to(PACK_ROOT)}")
+        relative = path.relative_to(KATAS / kata)
+        text = pristine_text(kata, relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        print(f"rewrote: {shown(path)}")
     if saved:
-        print(f"the previous versions are in {saved.relative_to(PACK_ROOT)}/")
-    return 0
+        print(f"the previous versions are in {shown(saved)}/ (`kata restore {saved.name}` puts them back)")
+    for path in kept:
+        print(f"left alone: {shown(path)} differs from its committed stub (your work?); --force overwrites it after a backup")
+    if not rewrite and not kept:
+        print("every stub is up to date")
+    return 1 if kept else 0
 
 
 def _find(lines: list[str], start: int, marker: str, filename: str) -> int:

@@ -23,7 +23,7 @@ PG_ENV = "KATA_PG_URL"
 def steps(pg_url: str | None) -> list[tuple[str, list[str]]]:
     pytest = [str(venv_bin("python")), "-m", "pytest", "-q", "-n", "auto", "--no-header"]
     plan = [
-        ("stubs generated from solutions", [str(venv_bin("python")), "-m", "kata.stubs", "--check"]),
+        ("committed stubs generated from solutions (your edits are not checked)", [str(venv_bin("python")), "-m", "kata.stubs", "--check"]),
         ("mypy --strict (solutions, harness, tooling)", [str(venv_bin("mypy"))]),
         ("tooling tests", [*pytest, "tests"]),
     ]

@@ -69,6 +69,8 @@ def copy_pack(root: Path) -> None:
     for tree in ("katas", "solutions"):
         for kata in KATAS:
             shutil.copytree(paths.PACK_ROOT / tree / kata, root / tree / kata, ignore=_IGNORE)
+    for kata in KATAS:  # pristine stubs, not what the learner of this checkout has written in them
+        stubs.write_stubs(Path(kata), root / "katas" / kata)
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ import pytest
 
 from kata import stubs
 from kata.paths import PACK_ROOT
+from tests.cli_pack import KATAS, Pack, pack
 from tests.conftest import FakePack
+
+__all__ = ["pack"]
 
 PYPROJECT = tomllib.loads((PACK_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
 
@@ -39,3 +42,78 @@ def test_a_kata_whose_files_are_all_in_subfolders_is_checked(tmp_path: Path, mon
     (tmp_path / "01_m" / "02_nested" / "migrations" / "versions").mkdir(parents=True)
     (tmp_path / "01_m" / "02_nested" / "migrations" / "versions" / "one.py").write_text("X = 1\n")
     assert stubs.kata_directories() == [Path("01_m/01_flat"), Path("01_m/02_nested")]
+
+
+def git(root: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=l", "-c", "user.email=l@x", "-c", "init.defaultBranch=main", "-C", str(root), *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def committed(pack: Pack) -> Pack:
+    git(pack.root, "init", "-q")
+    git(pack.root, "add", "-A")
+    git(pack.root, "commit", "-qm", "the pack")
+    return pack
+
+
+def test_the_stub_check_judges_the_committed_stubs_not_the_learners_files(
+    pack: Pack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    committed(pack)
+    pack.solve()  # 1.1 solved by the learner
+    pack.learner_file(KATAS[1]).unlink()  # 1.5's file deleted by the learner
+    assert stubs.main(["--check"]) == 0
+    said = capsys.readouterr().out
+    assert "2 file(s) differ from their committed stub (your own work" in said and "out of date" not in said, said
+    # The pack's own defect is still caught: a solution changed, its committed stub not regenerated.
+    solution = pack.solution_file(KATAS[1])
+    solution.write_text(solution.read_text().replace('"""', '"""Changed. ', 1))
+    assert stubs.main(["--check"]) == 1
+    said = capsys.readouterr().out
+    assert f"out of date: katas/{KATAS[1]}/connection_basics.py" in said and "introduction.py" not in said, said
+
+
+def test_regenerating_leaves_the_learners_files_alone_unless_forced_and_restore_puts_them_back(
+    pack: Pack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    committed(pack)
+    pack.solve()
+    mine = pack.learner_file().read_text()
+    for directory in KATAS:  # both solutions change: both committed stubs are out of date
+        solution = pack.solution_file(directory)
+        solution.write_text(solution.read_text().replace('"""', '"""Changed. ', 1))
+    assert stubs.main([]) == 1
+    said = capsys.readouterr().out
+    assert f"rewrote: katas/{KATAS[1]}/connection_basics.py" in said, said
+    assert f"left alone: katas/{KATAS[0]}/introduction.py differs from its committed stub" in said and "--force" in said
+    assert pack.learner_file().read_text() == mine
+    assert pack.learner_file(KATAS[1]).read_text() == stubs.stub_source(pack.solution_file(KATAS[1]).read_text())
+
+    assert stubs.main(["--force", str(pack.root / "katas" / KATAS[0])]) == 0
+    said = capsys.readouterr().out
+    assert pack.learner_file().read_text() != mine
+    assert "the previous versions are in .kata-backups/" in said and "`kata restore " in said, said
+    name = said.split("`kata restore ", 1)[1].split("`", 1)[0]
+    listed = pack.kata("restore")
+    assert listed.exit_code == 0 and name in listed.output and "introduction.py" in listed.output, listed.output
+    restored = pack.kata("restore", name, "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert pack.learner_file().read_text() == mine
+    assert "What they replaced is saved in .kata-backups/" in restored.output, restored.output
+    unknown = pack.kata("restore", "nope")
+    assert unknown.exit_code == 1 and "There is no backup called 'nope'" in unknown.output
+
+
+def test_outside_a_git_checkout_the_file_on_disk_is_compared(pack: Pack, capsys: pytest.CaptureFixture[str]) -> None:
+    pack.solve()
+    assert stubs.main(["--check"]) == 1
+    said = capsys.readouterr().out
+    assert f"out of date: katas/{KATAS[0]}/introduction.py" in said and "not a git checkout" in said, said
+
+
+def test_no_message_suggests_a_command_that_overwrites_a_learners_work() -> None:
+    for path in [*(PACK_ROOT / "kata").glob("*.py"), *(PACK_ROOT / "fixtures").glob("*.py"), PACK_ROOT / "README.md"]:
+        if path.name == "stubs.py":
+            continue  # its own usage text, for authors; it refuses to overwrite edited files anyway
+        text = path.read_text()
+        assert "python -m kata.stubs katas" not in text and "`python -m kata.stubs`" not in text, path

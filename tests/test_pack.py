@@ -83,8 +83,9 @@ class TestKata:
         assert blocks, "the solution has no '# BEGIN SOLUTION' block: the learner would have nothing to write"
         stale = [str(p.relative_to(PACK_ROOT)) for p in stubs.stale_stubs([kata.directory])]
         assert not stale, (
-            f"{stale} differ from what the solution generates. Authors: run `python -m kata.stubs`. "
-            "(A learner's own edits also show up here: this check is for the pristine pack.)"
+            f"{stale}: the committed stub differs from what the solution generates. Authors: "
+            f"`python -m kata.stubs katas/{kata.directory}` regenerates it, then commit both. "
+            "(A learner's own edits are not checked here: the committed stub is.)"
         )
 
 
