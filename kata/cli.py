@@ -253,9 +253,10 @@ def practice_(
     minutes: Annotated[int | None, typer.Option("--minutes", min=1, help="time allowed (default: the kata's expected minutes)")] = None,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="set up the fresh copy and start the clock, then return")] = False,
     check: Annotated[bool, typer.Option("--check", help="test the practice copy under way once and record the time if green")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="start over on a new copy even if a practice is under way (the old copy is backed up)")] = False,
     db_url: DbUrl = None,
 ) -> None:
-    """A timed session on a fresh copy of a kata's stub (your own files in katas/ are not touched)."""
+    """A timed session on a fresh copy of a kata's stub (your own files in katas/ are not touched); a practice under way is resumed."""
     progress = _progress()
     if check:
         if not key:
@@ -271,9 +272,11 @@ def practice_(
     if sum([key is not None, pick_random, weakest]) > 1 or (key is not None and module is not None):
         raise KataError("Choose one of: a kata id, --random, --weakest (--module narrows the last two).")
     kata, why = practice.choose(key, module, pick_random, progress)
-    session = practice.start(kata, progress, minutes, db_url)
+    session, note = practice.begin(kata, progress, minutes, db_url, fresh=fresh)
     console.print(f"Practice: {display.heading(kata)} ({why}), {session.attempt.minutes} min allowed.")
-    console.print(f"Your fresh copy: {session.directory}")
+    if note:
+        console.print(note)
+    console.print(f"{'Your copy' if note.startswith('Resuming') else 'Your fresh copy'}: {session.directory}")
     if no_watch:
         console.print(f"Edit it, then `kata practice {kata.id} --check` records your time once the tests pass.")
         return

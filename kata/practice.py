@@ -151,6 +151,38 @@ def start(kata: Kata, progress: Progress, minutes: int | None, db_url: str | Non
     return PracticeSession(kata, attempt, directory, progress, db_url)
 
 
+def begin(
+    kata: Kata, progress: Progress, minutes: int | None, db_url: str | None = None, fresh: bool = False
+) -> tuple[PracticeSession, str]:
+    """`kata practice ID`: resume the attempt under way on the kata (its copy holds the learner's work),
+    else start one; with `fresh`, start over after backing the old copy up. Returns what to tell the learner."""
+    open_attempt = progress.open_attempt(kata.id)
+    if open_attempt is not None and workspace_kata(kata).exists() and not fresh:
+        session = PracticeSession(kata, open_attempt, workspace_kata(kata), progress, db_url)
+        left = "the time allowed is up already" if session.remaining <= 0 else f"{display.duration(session.remaining)} left"
+        return session, (
+            f"Resuming your practice of {kata.id} started at {display.when(open_attempt.started_at)} ({left}); "
+            f"`kata practice {kata.id} --fresh` starts over on a new copy (this one is backed up first)."
+        )
+    saved = save_copy(kata)
+    session = start(kata, progress, minutes, db_url)  # an attempt left open ends here, abandoned
+    note = f"Your previous practice copy is saved in {saved}" if saved is not None else ""
+    return session, note
+
+
+def save_copy(kata: Kata) -> Path | None:
+    """Back up the learner files of the kata's practice copy (when there is one) before it is replaced."""
+    files = [p for p in learner_paths(kata, workspace_kata(kata)) if p.exists()]
+    if not files:
+        return None
+    folder = data_dir() / "practice-backups" / f"{kata.id}-{now().strftime('%Y%m%d-%H%M%S-%f')}"
+    for path in files:
+        target = folder / path.relative_to(workspace_kata(kata))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return folder
+
+
 def resume(kata: Kata, progress: Progress, db_url: str | None = None) -> PracticeSession:
     """The practice attempt under way on `kata` (for `kata practice ID --check`)."""
     attempt = progress.open_attempt(kata.id)

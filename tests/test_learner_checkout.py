@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kata import stubs
+from kata.progress import Progress
 from kata.paths import PACK_ROOT
 from tests.cli_pack import KATAS, Pack, pack
 from tests.conftest import FakePack
@@ -117,3 +118,23 @@ def test_no_message_suggests_a_command_that_overwrites_a_learners_work() -> None
             continue  # its own usage text, for authors; it refuses to overwrite edited files anyway
         text = path.read_text()
         assert "python -m kata.stubs katas" not in text and "`python -m kata.stubs`" not in text, path
+
+
+def test_practice_again_resumes_the_copy_and_fresh_backs_it_up(pack: Pack) -> None:
+    assert pack.kata("practice", "1.1", "--no-watch").exit_code == 0
+    copy = pack.home / "practice" / "1.1" / "katas" / KATAS[0] / "introduction.py"
+    copy.write_text(copy.read_text() + "\n# my practice work\n")
+    again = pack.kata("practice", "1.1", "--no-watch")
+    assert again.exit_code == 0, again.output
+    assert "Resuming your practice of 1.1 started at" in again.output and "--fresh" in again.output, again.output
+    assert copy.read_text().endswith("# my practice work\n")
+    attempts = Progress().attempts("1.1")
+    assert len(attempts) == 1 and attempts[0].finished_at is None, "resuming is the same attempt, not an abandoned one"
+
+    fresh = pack.kata("practice", "1.1", "--no-watch", "--fresh")
+    assert fresh.exit_code == 0, fresh.output
+    assert "# my practice work" not in copy.read_text()
+    saved = Path(fresh.output.split("saved in ", 1)[1].split()[0])
+    assert (saved / "introduction.py").read_text().endswith("# my practice work\n"), fresh.output
+    assert [a.outcome for a in Progress().attempts("1.1")] == ["abandoned", "abandoned"]  # the new one is under way
+    assert Progress().open_attempt("1.1") is not None
