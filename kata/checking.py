@@ -57,8 +57,8 @@ def require_files(kata: Kata) -> None:
 
 
 def statuses(progress: Progress) -> dict[str, Status]:
-    runs = progress.last_runs()
-    return {k.id: status(k, runs.get(k.id)) for k in all_katas()}
+    runs, solved = progress.last_runs(), progress.first_solved()
+    return {k.id: status(k, runs.get(k.id), solved.get(k.id)) for k in all_katas()}
 
 
 def next_kata(progress: Progress, after: Kata | None = None) -> Kata | None:

@@ -31,6 +31,9 @@ def kata_table(katas: list[Kata], states: dict[str, Status]) -> RenderableType:
         table.add_row(kata.id, kata.title, kata.difficulty, Text(str(state), style=STYLES[state.state]))
     counts = {name: sum(1 for k in katas if states[k.id].state == name) for name in STYLES}
     total = f"{display.plural(len(katas), 'kata')}: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    solved = sum(1 for k in katas if states[k.id].solved_at is not None)
+    if solved > counts[PASSING]:
+        total += f"; {solved} solved at some point (your progress keeps them, whatever the files are now)"
     return Group(table, Text(total))
 
 
@@ -38,7 +41,7 @@ def completion(states: dict[str, Status], progress: Progress) -> RenderableType:
     """A bar per module, the totals and the hints used."""
     katas = all_katas()
     table = Table(title="Completion", title_justify="left")
-    for column in ("module", "", "passing", "failing"):
+    for column in ("module", "", "passing", "failing", "solved before"):
         table.add_column(column)
     modules: dict[str, list[Kata]] = {}
     for kata in katas:
@@ -46,13 +49,19 @@ def completion(states: dict[str, Status], progress: Progress) -> RenderableType:
     for module, members in modules.items():
         passing = sum(1 for k in members if states[k.id].state == PASSING)
         failing = sum(1 for k in members if states[k.id].state == FAILING)
+        solved = sum(1 for k in members if states[k.id].solved_at is not None)
         bar = ProgressBar(total=len(members), completed=passing, width=24)
-        table.add_row(module, bar, f"{passing}/{len(members)}", str(failing))
+        table.add_row(module, bar, f"{passing}/{len(members)}", str(failing), f"{solved}/{len(members)}")
     passing = sum(1 for k in katas if states[k.id].state == PASSING)
+    solved = [k for k in katas if states[k.id].solved_at is not None and states[k.id].state != PASSING]
     hints = progress.hints_shown()
     used = display.plural(sum(hints.values()), "hint")
     helped = display.plural(sum(1 for n in hints.values() if n), "kata")
-    return Group(table, Text(f"{passing} of {display.plural(len(katas), 'kata')} pass; {used} used on {helped}."))
+    lines = [table, Text(f"{passing} of {display.plural(len(katas), 'kata')} pass; {used} used on {helped}.")]
+    if solved:
+        when = ", ".join(f"{k.id} on {states[k.id].solved_at:%Y-%m-%d}" for k in solved[:5]) + (" ..." if len(solved) > 5 else "")
+        lines.append(Text(f"Solved before but not passing with the files as they are now: {when}."))
+    return Group(*lines)
 
 
 def practice_record(progress: Progress) -> RenderableType:

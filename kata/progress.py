@@ -167,6 +167,12 @@ class Progress:
         with self.sessions() as session:
             return set(session.scalars(select(TestRun.kata_id).where(TestRun.green).distinct()))
 
+    def first_solved(self) -> dict[str, datetime]:
+        """When each kata first passed: kept when its files are reset or broken again."""
+        with self.sessions() as session:
+            rows = session.execute(select(TestRun.kata_id, func.min(TestRun.at)).where(TestRun.green).group_by(TestRun.kata_id))
+            return {kata_id: at for kata_id, at in rows}
+
     # --- hints -------------------------------------------------------------------------------
     def take_hint(self, kata_id: str, available: int) -> int:
         """Count one more hint shown (up to `available`); return its number, or 0 when none is left."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from kata.catalog import Kata
@@ -22,11 +23,15 @@ PASSING = "passing"
 
 @dataclass(frozen=True)
 class Status:
-    state: str
+    state: str  # of the files as they are now
     edited_since_run: bool = False  # the files changed after the last recorded run
+    solved_at: datetime | None = None  # when the kata first passed, whatever the files are now
 
     def __str__(self) -> str:
-        return self.state + (" (edited since)" if self.edited_since_run else "")
+        text = self.state + (" (edited since)" if self.edited_since_run else "")
+        if self.solved_at is not None and self.state != PASSING:
+            text += f"; solved before ({self.solved_at:%Y-%m-%d})"
+        return text
 
 
 def learner_paths(kata: Kata, directory: Path | None = None) -> list[Path]:
@@ -54,9 +59,11 @@ def fingerprint(kata: Kata, directory: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def status(kata: Kata, last_run: TestRun | None) -> Status:
+def status(kata: Kata, last_run: TestRun | None, solved_at: datetime | None = None) -> Status:
+    """The current files' state, and apart from it whether (and when) the kata was solved before."""
     if is_untouched(kata):
-        return Status(UNTOUCHED)
+        return Status(UNTOUCHED, solved_at=solved_at)
     if last_run is None:
-        return Status(NOT_RUN)
-    return Status(PASSING if last_run.green else FAILING, edited_since_run=last_run.fingerprint != fingerprint(kata))
+        return Status(NOT_RUN, solved_at=solved_at)
+    edited = last_run.fingerprint != fingerprint(kata)
+    return Status(PASSING if last_run.green else FAILING, edited_since_run=edited, solved_at=solved_at)

@@ -138,3 +138,15 @@ def test_practice_again_resumes_the_copy_and_fresh_backs_it_up(pack: Pack) -> No
     assert (saved / "introduction.py").read_text().endswith("# my practice work\n"), fresh.output
     assert [a.outcome for a in Progress().attempts("1.1")] == ["abandoned", "abandoned"]  # the new one is under way
     assert Progress().open_attempt("1.1") is not None
+
+
+def test_reset_of_a_passing_kata_keeps_it_solved_before_apart_from_the_files_status(pack: Pack) -> None:
+    pack.solve()
+    assert pack.kata("test", "1.1").exit_code == 0
+    assert pack.kata("reset", "1.1", "--yes").exit_code == 0
+    listed = pack.kata("list").output
+    assert "untouched; solved before (" in listed, listed
+    assert "1 solved at some point" in listed, listed
+    progress = pack.kata("progress").output
+    assert "0 of 2 katas pass" in progress and "solved before" in progress, progress
+    assert "Solved before but not passing with the files as they are now: 1.1 on " in progress, progress
