@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
+from fixtures.recording import LEARNER_HEADING, TEST_HEADING
 from kata import paths
 from kata.catalog import Kata
 from kata.runner import RunResult, TestOutcome
@@ -73,9 +74,31 @@ def _failure(test: TestOutcome, more: int) -> RenderableType:
     title = f"first failure: {test.name}{task}" + (f"; {more} more" if more > 0 else "")
     body: list[RenderableType] = [Text(_clip(test.message.strip(), MESSAGE_LINES))]
     if test.sql.strip():
-        body.append(Text("\nSQL it sent:", style="bold"))
-        body.append(Syntax(_clip(textwrap.dedent(test.sql).strip("\n"), SQL_LINES), "sql", theme="ansi_dark", word_wrap=True))
+        body += _sql(test.sql)
     return Panel(Group(*body), title=title, title_align="left", border_style="red")
+
+
+def _sql(listing: str) -> list[RenderableType]:
+    """The harness's listing (fixtures/recording.py): the learner's statements under their heading,
+    then the test's own. The test's part is what gets cut short, never the learner's first."""
+    listing = textwrap.dedent(listing).strip("\n")
+    theirs, marker, tests = listing.partition(f"\n{TEST_HEADING}")
+    mine_heading, _, mine = theirs.partition("\n")
+    if not mine_heading.startswith(LEARNER_HEADING):  # an older harness's listing: all of it
+        return [Text("\nSQL it sent:", style="bold"), _sql_text(_clip(listing, SQL_LINES))]
+    parts: list[RenderableType] = [Text("\n" + mine_heading, style="bold")]
+    mine_lines = mine.splitlines()
+    parts.append(_sql_text(_clip(mine, max(SQL_LINES, 4))))
+    if marker:
+        tests_heading, _, test_lines = tests.partition("\n")
+        room = max(3, SQL_LINES - len(mine_lines))
+        parts.append(Text(TEST_HEADING + tests_heading, style="dim bold"))
+        parts.append(Text(_clip(test_lines, room), style="dim"))
+    return parts
+
+
+def _sql_text(text: str) -> RenderableType:
+    return Syntax(text, "sql", theme="ansi_dark", word_wrap=True)
 
 
 def _clip(text: str, lines: int) -> str:

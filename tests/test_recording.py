@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, insert, text
 from sqlalchemy.orm import Session
 
 from fixtures.recording import QueryLog
@@ -27,7 +27,7 @@ def test_an_executemany_is_one_statement_with_its_parameter_sets(connection: Con
     queries.clear()
     connection.execute(text("INSERT INTO t VALUES (:x)"), [{"x": 1}, {"x": 2}, {"x": 3}])
     assert queries.count == 1 and queries.statements[0].executemany, queries.listing()
-    assert "3 parameter sets" in queries.listing()
+    assert "executemany, 3 rows: {'x': 1}, {'x': 2}, {'x': 3}" in queries.listing() or "executemany, 3 rows: (1,), (2,), (3,)" in queries.listing(), queries.listing()
 
 
 def test_statements_from_the_engine_fixture_are_recorded_too(engine: Engine, queries: QueryLog) -> None:
@@ -72,3 +72,15 @@ def test_paused_leaves_the_tests_own_checks_out(connection: Connection, queries:
         connection.execute(text("SELECT 2"))
     connection.execute(text("SELECT 3"))
     assert queries.sql == ["SELECT 1", "SELECT 3"]
+
+
+def test_an_insertmanyvalues_batch_is_one_statement_with_its_rows(connection: Connection, queries: QueryLog) -> None:
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+    table.create(connection)
+    queries.clear()
+    connection.execute(insert(table).returning(table.c.id), [{"name": "a"}, {"name": "b"}, {"name": "c"}])
+    assert queries.count == 1, queries.listing()
+    shown = queries.statements[0].describe()
+    if connection.dialect.name == "sqlite":
+        assert shown == "INSERT INTO t (name) VALUES (?), (?), (?) RETURNING id\n     params: ('a', 'b', 'c')", shown
+    assert "parameter sets" not in shown and "rows:" not in shown, shown

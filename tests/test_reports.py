@@ -179,3 +179,66 @@ def test_the_report_header_says_what_is_tested_and_where(fake_pack: FakePack, fl
     run = fake_pack.pytest("katas", "-k", "small", *flag)
     tree = "solutions" if flag else "katas"
     assert f"kata: testing {tree}/ on sqlite://" in run.output, textwrap.shorten(run.output, 500)
+
+
+STORE_SOLUTION = '''
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def store(connection: Connection, numbers: list[int]) -> None:
+    """Insert the numbers."""
+    # BEGIN SOLUTION
+    connection.execute(text("INSERT INTO numbers VALUES (:n)"), [{"n": n} for n in numbers])
+    # END SOLUTION
+
+
+async def store_async(connection: AsyncConnection, number: int) -> None:
+    """Insert one number."""
+    # BEGIN SOLUTION
+    await connection.execute(text("INSERT INTO numbers VALUES (:n)"), {"n": number})
+    # END SOLUTION
+'''
+
+STORE_TESTS = '''
+from sqlalchemy import text
+from fixtures.target import learner_module
+
+store = learner_module(__file__, "store")
+
+
+def make_table(connection):
+    connection.execute(text("CREATE TABLE numbers (n INTEGER)"))
+    for n in range(10):
+        connection.execute(text("INSERT INTO numbers VALUES (:n)"), {"n": 100 + n})
+
+
+def call_through_a_helper(connection):
+    store.store(connection, [7, 8, 9])
+
+
+def test_stores(connection):
+    make_table(connection)
+    call_through_a_helper(connection)
+    assert connection.execute(text("SELECT count(*) FROM numbers")).scalar_one() == 0, "deliberately wrong"
+
+
+async def test_stores_async(async_connection):
+    await async_connection.execute(text("CREATE TABLE numbers (n INTEGER)"))
+    await store.store_async(async_connection, 41)
+    assert (await async_connection.execute(text("SELECT count(*) FROM numbers"))).scalar_one() == 0, "wrong"
+'''
+
+
+def test_the_sql_of_a_failure_lists_the_learners_statements_first_then_the_tests(fake_pack: FakePack) -> None:
+    fake_pack.write("solutions/01_demo/02_store/store.py", STORE_SOLUTION)
+    fake_pack.write("katas/01_demo/02_store/test_store.py", STORE_TESTS)
+    fake_pack.write("katas/01_demo/02_store/store.py", STORE_SOLUTION)
+    run = fake_pack.pytest("katas", "-p", "no:randomly")
+    assert run.returncode == 1, run.output
+    sync_part, async_part = run.output.split("test_stores_async", 1)[0], run.output.split("test_stores_async", 1)[1]
+    mine, theirs = sync_part.split("Your code sent 1 statement:", 1)[1].split("The test itself sent", 1)
+    assert "INSERT INTO numbers VALUES (?)" in mine and "executemany, 3 rows: (7,), (8,), (9,)" in mine, run.output
+    assert "CREATE TABLE" not in mine and "CREATE TABLE numbers" in theirs and "(x10)" in theirs, run.output
+    assert "Your code sent 1 statement:\n  1. INSERT INTO numbers VALUES (?)\n     params: (41,)" in async_part, run.output
+
