@@ -1,0 +1,177 @@
+"""Kata 13.1: FastAPI with a Session per request, response models, and errors mapped to status codes.
+
+The models, the response schemas, the app factory and the routes' signatures are given. You write
+the lifespan, the session dependency, the input schema's rules and the handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import ForeignKey, String, create_engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Author(Base):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    books: Mapped[list[Book]] = relationship(back_populates="author")
+
+
+class Book(Base):
+    __tablename__ = "books"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    isbn: Mapped[str] = mapped_column(String(13), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
+    author: Mapped[Author] = relationship(back_populates="books")
+
+
+# -- schemas ------------------------------------------------------------------------------------
+
+
+# BEGIN SOLUTION
+class BookIn(BaseModel):
+    """What a client sends to add a book. Leading and trailing spaces are stripped from `title` and
+    `author` first; then the title must have 1 to 200 characters, the author's name 1 to 100, and
+    the isbn exactly 13 digits."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    isbn: str = Field(pattern=r"^[0-9]{13}$")
+    author: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+# END SOLUTION
+# BEGIN STUB
+# class BookIn(BaseModel):
+#     """What a client sends to add a book. Leading and trailing spaces are stripped from `title` and
+#     `author` first; then the title must have 1 to 200 characters, the author's name 1 to 100, and
+#     the isbn exactly 13 digits."""
+#
+#     title: str  # TODO (task 2): stripped, then 1 to 200 characters
+#     isbn: str  # TODO (task 2): exactly 13 digits
+#     author: str  # TODO (task 2): stripped, then 1 to 100 characters
+# END STUB
+
+
+class AuthorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from an Author object's attributes
+
+    id: int
+    name: str
+
+
+class BookOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    isbn: str
+    author: AuthorOut  # nested: read from book.author
+
+
+# -- the engine and the sessions -------------------------------------------------------------
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At startup, create ONE Engine on `app.state.database_url` and a sessionmaker bound to it
+    (keep the sessionmaker on `app.state.sessions`); at shutdown, dispose of the engine.
+    """
+    # BEGIN SOLUTION
+    # Once for the app's whole life: an engine per request would open a new pool every time.
+    engine = create_engine(app.state.database_url)
+    app.state.sessions = sessionmaker(engine)
+    # END SOLUTION
+    yield
+    # BEGIN SOLUTION
+    engine.dispose()  # close the pooled connections at shutdown
+    # END SOLUTION
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The dependency: yield a new Session for this request; close it when the request is done
+    (closing rolls back whatever was not committed)."""
+    # BEGIN SOLUTION
+    # `with`: the session closes (its connection goes back to the pool, an open transaction is rolled
+    # back) when FastAPI resumes this generator, also when the handler raised.
+    with request.app.state.sessions() as session:
+        yield session
+    # END SOLUTION
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+router = APIRouter()
+
+
+# -- the routes -----------------------------------------------------------------------------------
+
+
+@router.post("/books", status_code=201, response_model=BookOut)
+def create_book(data: BookIn, session: SessionDep) -> Book:
+    """Add the book, under the author of that name (created if there is none yet), commit, and
+    return it. An isbn already taken answers 409 with the detail "isbn already exists", and nothing
+    of this request is stored (not even a new author)."""
+    # BEGIN SOLUTION
+    author = session.scalars(select(Author).where(Author.name == data.author)).one_or_none()
+    if author is None:
+        author = Author(name=data.author)
+    book = Book(title=data.title, isbn=data.isbn, author=author)
+    session.add(book)
+    try:
+        # The database decides whether the isbn is free (its unique constraint): a SELECT first
+        # would not see a book committed by another request a moment later.
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # the new author goes too: the request is one transaction
+        raise HTTPException(status_code=409, detail="isbn already exists") from None
+    return book  # expired by the commit: reading it for the response loads it again
+    # END SOLUTION
+
+
+def get_book_or_404(session: Session, book_id: int) -> Book:
+    """The book with this id, or HTTPException 404 with the detail "book not found"."""
+    # BEGIN SOLUTION
+    book = session.get(Book, book_id)
+    if book is None:
+        raise HTTPException(status_code=404, detail="book not found")
+    return book
+    # END SOLUTION
+
+
+@router.get("/books/{book_id}", response_model=BookOut)
+def read_book(book_id: int, session: SessionDep) -> Book:
+    """Return the book (with its author), or answer 404 "book not found"."""
+    # BEGIN SOLUTION
+    return get_book_or_404(session, book_id)
+    # END SOLUTION
+
+
+@router.delete("/books/{book_id}", status_code=204)
+def delete_book(book_id: int, session: SessionDep) -> Response:
+    """Delete the book and commit (answer 204, no body), or answer 404 "book not found"."""
+    # BEGIN SOLUTION
+    session.delete(get_book_or_404(session, book_id))
+    session.commit()
+    return Response(status_code=204)
+    # END SOLUTION
+
+
+def create_app(database_url: str) -> FastAPI:
+    """The app factory: the engine is made by the lifespan, from this URL."""
+    app = FastAPI(title="Library", lifespan=lifespan)
+    app.state.database_url = database_url
+    app.include_router(router)
+    return app
