@@ -150,3 +150,21 @@ def test_reset_of_a_passing_kata_keeps_it_solved_before_apart_from_the_files_sta
     progress = pack.kata("progress").output
     assert "0 of 2 katas pass" in progress and "solved before" in progress, progress
     assert "Solved before but not passing with the files as they are now: 1.1 on " in progress, progress
+
+
+def plain_pytest(pack: Pack, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", f"katas/{KATAS[0]}", *args]
+    return subprocess.run(command, cwd=pack.root, env=pack.environment(), capture_output=True, text=True, timeout=120)
+
+
+def test_plain_pytest_records_progress_but_not_solutions_runs_nor_narrowed_green_ones(pack: Pack) -> None:
+    pack.learner_file().write_text(pack.learner_file().read_text() + "# started\n")
+    assert plain_pytest(pack, "--solutions").returncode == 0
+    assert not Progress().last_runs(), "a run of the reference solutions is not the learner's"
+    assert "not run yet" in pack.kata("list").output
+    pack.solve()
+    assert plain_pytest(pack, "-k", "version").returncode == 0
+    assert not Progress().last_runs(), "a run narrowed with -k does not show that the whole kata passes"
+    assert plain_pytest(pack).returncode == 0
+    assert Progress().ever_green() == {"1.1"}
+    assert "passing" in pack.kata("list").output
