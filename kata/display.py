@@ -71,11 +71,37 @@ def summary(kata: Kata, result: RunResult, *, tree: str = "your files") -> Rende
 
 def _failure(test: TestOutcome, more: int) -> RenderableType:
     task = f" (task {test.task})" if test.task is not None else ""
-    title = f"first failure: {test.name}{task}" + (f"; {more} more" if more > 0 else "")
-    body: list[RenderableType] = [Text(_clip(test.message.strip(), MESSAGE_LINES))]
+    # The test's name in the panel's body, where it wraps (a title is cut at the panel's width).
+    name = Text(f"{test.name}{task}" + (f"; {more} more failed" if more > 0 else ""), style="bold")
+    body: list[RenderableType] = [name, Text(_clip(readable(test.message.strip()), MESSAGE_LINES))]
     if test.sql.strip():
         body += _sql(test.sql)
-    return Panel(Group(*body), title=title, title_align="left", border_style="red")
+    return Panel(Group(*body), title="first failure", title_align="left", border_style="red")
+
+
+_FRAME = re.compile(r"^(?P<path>\S.*?):(?P<line>\d+): in (?P<function>\S+)$")
+
+
+def readable(message: str) -> str:
+    """pytest's short traceback reordered for reading: the error first, then where, the learner's
+    own line before the test's; frames of installed libraries (SQLAlchemy, the standard library)
+    are left out. A message that is not a traceback (the harness's sentences) stays as it is."""
+    lines = message.splitlines()
+    if not any(line.startswith("E   ") or line == "E" for line in lines):
+        return message
+    error = [line[4:] if line.startswith("E   ") else "" for line in lines if line.startswith("E")]
+    frames: list[tuple[str, str, str, str]] = []
+    for index, line in enumerate(lines):
+        match = _FRAME.match(line)
+        if match is None or Path(match["path"]).is_absolute():  # pytest shows the pack's files relative
+            continue
+        source = lines[index + 1].strip() if index + 1 < len(lines) and lines[index + 1].startswith("    ") else ""
+        frames.append((match["path"], match["line"], match["function"], source))
+    yours = [f for f in frames if not Path(f[0]).name.startswith(("test_", "conftest"))]
+    tests = [f for f in frames if f not in yours]
+    where = [f"your code: {p}, line {n}, in {fn}(): {src}" for p, n, fn, src in reversed(yours)]
+    where += [f"the test: {p}, line {n}: {src}" for p, n, _fn, src in tests[:1]]
+    return "\n".join(error).strip("\n") + ("\n\n" + "\n".join(where) if where else "")
 
 
 def _sql(listing: str) -> list[RenderableType]:

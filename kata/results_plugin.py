@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 RESULTS_ENV = "KATA_RESULTS_FILE"
+FILE_ERROR = "kata_file_error"  # fixtures/plugin.py marks a report so when the learner's file cannot be used
 SQL_SECTION = "SQL sent while the test ran"
 
 _tests: dict[str, dict[str, Any]] = {}
@@ -116,6 +117,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     elif report.failed:
         entry["status"] = "failed" if report.when == "call" else "error"
         entry["message"] = report.longreprtext
+        if (FILE_ERROR, True) in report.user_properties:
+            entry["task"] = None  # a file that cannot be imported belongs to no task
     elif report.passed and report.when == "call":
         entry["status"] = "passed"
     for title, text in report.sections:

@@ -54,7 +54,7 @@ def test_test_goes_red_then_green_and_writes_exercism_results(pack: Pack) -> Non
     red = pack.kata("test", "1.1", "--report", str(report))
     assert red.exit_code == 1, red.output
     assert "red: 0 passed" in red.output and "failed" in red.output, red.output
-    assert "first failure: test_" in red.output and "is not written yet" in red.output, red.output
+    assert "first failure" in red.output and "│ test_" in red.output and "is not written yet" in red.output, red.output
     results = json.loads(report.read_text())
     assert results["version"] == 3 and results["status"] == "fail"
     assert results["tests"] and {"name", "status", "message", "test_code", "task_id"} <= set(results["tests"][0])
@@ -346,3 +346,29 @@ def test_an_unknown_id_suggests_close_matches_and_knows_the_curriculum(pack: Pac
         "which has module 01; `kata list` shows them."
     )
     assert "in the curriculum" in pack.kata("watch", "insert-statements").output
+
+
+def test_the_failure_panel_names_the_test_in_full_and_puts_the_error_and_the_learners_line_first(
+    pack: Pack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(display.console, "width", 80)
+    directory = KATAS[1]
+    solution = pack.solution_file(directory)
+    pack.solve(directory)
+    learner = pack.learner_file(directory)
+    learner.write_text(learner.read_text().replace("SELECT count(*) FROM books", "SELECT count(*) FROM book"))
+    result = pack.kata("test", "1.5")
+    assert result.exit_code == 1, result.output
+    text = " ".join(line.strip("│ ") for line in result.output.splitlines())  # the panel's lines, unwrapped
+    assert "test_count_titles_counts_the_rows_in_the_table[" in text and "(task 1)" in text, result.output
+    error = text.index("no such table: book")
+    yours = text.index("your code: katas/01_fundamentals/05_connection_basics/connection_basics.py, line")
+    assert error < yours < text.index("the test: katas/") < text.index("Your code sent 1 statement:"), result.output
+    assert "site-packages" not in result.output and "E   " not in result.output, result.output
+    assert solution.exists()
+
+    learner.write_text("def count_titles(connection)\n    return 0\n")
+    broken = pack.kata("test", "1.5")
+    assert "has a syntax error on line 1" in " ".join(line.strip("│ ") for line in broken.output.splitlines()), broken.output
+    assert "task" not in broken.output, "a syntax error belongs to no task"
+    assert "sent" not in broken.output, "the learner's code never ran: no SQL to show"

@@ -237,3 +237,46 @@ def test_the_sql_of_a_failure_lists_the_learners_statements_first_then_the_tests
     assert "CREATE TABLE" not in mine and "CREATE TABLE numbers" in theirs and "(x10)" in theirs, run.output
     assert "Your code sent 1 statement:\n  1. INSERT INTO numbers VALUES (?)\n     params: (41,)" in async_part, run.output
 
+
+
+PANEL_TESTS = '''
+import pytest
+from sqlalchemy import text
+from fixtures.target import learner_module
+
+store = learner_module(__file__, "store")
+missing = learner_module(__file__, "not_there")
+
+
+def test_library_error(connection):
+    store.store(connection, [1])  # no table: SQLAlchemy raises deep inside its own code
+
+
+def test_budget(connection, queries):
+    connection.execute(text("CREATE TABLE numbers (n INTEGER)"))
+    queries.clear()
+    with queries.budget(1, because="one INSERT"):
+        for n in range(3):
+            store.store_async  # touching the module is not a statement
+            store.store(connection, [n])
+
+
+@pytest.mark.task(2)
+def test_missing_module():
+    missing.anything()
+'''
+
+
+def test_failure_reports_show_the_learners_line_not_the_librarys_and_each_list_once(fake_pack: FakePack) -> None:
+    fake_pack.write("solutions/01_demo/02_store/store.py", STORE_SOLUTION)
+    fake_pack.write("katas/01_demo/02_store/test_store.py", PANEL_TESTS)
+    fake_pack.write("katas/01_demo/02_store/store.py", STORE_SOLUTION.replace("connection.execute(text", "connection.execute(\n        text"))
+    run = fake_pack.pytest("katas", "-p", "no:randomly")
+    library, budget, missing = run.output.split("FAILURES", 1)[1].split("___ test_")[1:4]
+    assert "site-packages" not in library and "sqlalchemy/engine" not in library, library
+    assert "katas/01_demo/02_store/store.py:9: in store" in library, library
+    assert budget.count("INSERT INTO numbers") == 1 and "3 times, params: (0,), (1,), (2,)" in budget, budget
+    assert budget.count("Your code sent") == 1 and "SQL sent while the test ran" not in budget, budget
+    assert "store.py does not exist" not in missing and "not_there.py does not exist" in missing, missing
+    assert "kata reset katas/01_demo/02_store" in missing and "author" not in missing, missing
+    assert "task 2" not in missing, "a module that is not there belongs to no task"
