@@ -98,11 +98,14 @@ def test_a_broken_test_file_is_an_error_not_a_crash(pack: Pack) -> None:
 
 
 def short_timeout(pack: Pack, seconds: int = 3) -> None:
-    """The pack copy's per-test timeout (60 s in the pack), shortened for the hanging-code tests."""
+    """The pack copy's time limits (60 s for collection, 10 s per kata test), shortened for the hanging-code tests."""
     pyproject = pack.root / "pyproject.toml"
     text = pyproject.read_text()
     assert "\ntimeout = 60\n" in text
     pyproject.write_text(text.replace("\ntimeout = 60\n", f"\ntimeout = {seconds}\n"))
+    for kata in KATAS:
+        metadata = pack.root / "katas" / kata / "kata.toml"
+        metadata.write_text(metadata.read_text() + f"timeout = {seconds}\n")
 
 
 def test_a_loop_at_module_level_stops_after_the_timeout_not_after_the_whole_run(pack: Pack) -> None:
@@ -125,7 +128,8 @@ def test_a_loop_in_a_function_stops_the_run_at_the_first_timeout(pack: Pack) -> 
     assert time.monotonic() - started < 45, "one test ran out of time; the others would each take as long"
     assert result.exit_code == 1, result.output
     assert "0 passed, 1 failed" in result.output and "not run" in result.output, result.output
-    assert "did not finish in time" in result.output
+    assert "did not finish in 3 s and was stopped" in result.output, result.output
+    assert "It was running " in result.output and "introduction.py, line " in result.output, result.output
 
 
 def test_next_shows_files_instructions_and_the_test_result(pack: Pack) -> None:

@@ -168,3 +168,44 @@ def test_plain_pytest_records_progress_but_not_solutions_runs_nor_narrowed_green
     assert plain_pytest(pack).returncode == 0
     assert Progress().ever_green() == {"1.1"}
     assert "passing" in pack.kata("list").output
+
+
+LOOPING = '''
+def add(a, b):
+    """Return a + b."""
+    total = a
+    while total != a + b:
+        total = total * 1
+    return total
+'''
+
+LOOP_TESTS = '''
+from fixtures.target import learner_module
+
+adder = learner_module(__file__, "adder")
+
+
+def test_first():
+    assert adder.add(1, 2) == 3
+
+
+def test_second():
+    assert adder.add(2, 2) == 4
+
+
+def test_third():
+    assert adder.add(0, 0) == 0
+'''
+
+
+def test_a_loop_names_the_learners_line_and_the_other_tests_in_it_are_cut_short(fake_pack: FakePack, tmp_path: Path) -> None:
+    fake_pack.write("katas/01_demo/01_adder/kata.toml", "timeout = 3\n")  # the pack's default is 10 s
+    fake_pack.write("katas/01_demo/01_adder/adder.py", LOOPING)
+    fake_pack.write("katas/01_demo/01_adder/test_adder.py", LOOP_TESTS)
+    run = fake_pack.pytest("katas", "-p", "no:randomly", env={"KATA_HOME": str(tmp_path / "home")}, timeout=60)
+    assert run.returncode == 1 and "2 failed, 1 passed" in run.output, run.output
+    assert "This test did not finish in 3 s and was stopped. It was running add() in katas/01_demo/01_adder/adder.py, line" in run.output, run.output
+    assert "line 6, when it was stopped" in run.output or "line 5, when it was stopped" in run.output, run.output
+    assert "add() in katas/01_demo/01_adder/adder.py ran out of time in test_first, and this test was still inside it after 2 s" in run.output, run.output
+    seconds = float(run.output.rsplit(" in ", 1)[1].split("s")[0])
+    assert seconds < 3 + 2 + 3, f"the second test waited the full limit again ({seconds} s)"

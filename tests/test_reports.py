@@ -84,7 +84,7 @@ def test_a_hanging_test_is_stopped_with_a_message(fake_pack: FakePack) -> None:
     write_adder(fake_pack, "import time\n\ndef add(a, b):\n    while True:\n        time.sleep(0.05)\n")
     run = fake_pack.pytest("katas", "-k", "small", "--timeout", "1")
     assert run.returncode == 1
-    assert "This test did not finish in time (Timeout" in run.output, run.output
+    assert "This test did not finish in 1 s and was stopped. It was running add() in katas/01_demo/01_adder/adder.py, line 5" in run.output, run.output
 
 
 def test_a_thread_left_running_fails_the_test_that_started_it(fake_pack: FakePack) -> None:
