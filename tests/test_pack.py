@@ -175,3 +175,20 @@ def test_stub_markers_are_parsed_as_documented() -> None:
 def test_broken_markers_are_refused(broken: str) -> None:
     with pytest.raises(stubs.MarkerError):
         stubs.stub_source(broken)
+
+
+def test_a_stub_does_not_give_away_an_answer_it_asks_for() -> None:
+    """A value the learner must write (a solution block's string literals: a down_revision's id) does
+    not appear elsewhere in the same stub, e.g. in a migration's "Revises:" docstring line."""
+    for kata in stubs.kata_directories():
+        for relative in stubs.learner_files(kata):
+            if relative.suffix != ".py":
+                continue
+            solution = (SOLUTIONS / kata / relative).read_text()
+            answers = set()
+            for block in solution.split(stubs.BEGIN_SOLUTION)[1:]:
+                body = block.split(stubs.END_SOLUTION, 1)[0]
+                answers |= set(re.findall(r"down_revision[^=]*=\s*[\"']([0-9a-f]{6,})[\"']", body))
+            stub = str(stubs.pristine_text(kata, relative))
+            given = sorted(a for a in answers if a in stub)
+            assert not given, f"the stub of {kata}/{relative} shows {given}, which the learner is asked to write"

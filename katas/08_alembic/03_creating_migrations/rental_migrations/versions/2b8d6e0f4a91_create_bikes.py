@@ -1,7 +1,7 @@
 """create bikes
 
 Revision ID: 2b8d6e0f4a91
-Revises: 9c4f2a7e1b03
+Revises: (task 1: the revision this one comes after)
 Create Date: 2026-06-03 14:22:40.882113
 
 """

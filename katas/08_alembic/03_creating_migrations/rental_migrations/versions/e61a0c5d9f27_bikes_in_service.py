@@ -1,7 +1,7 @@
 """bikes in service
 
 Revision ID: e61a0c5d9f27
-Revises: 2b8d6e0f4a91
+Revises: (task 1: the revision this one comes after)
 Create Date: 2026-06-10 09:47:03.115640
 
 """

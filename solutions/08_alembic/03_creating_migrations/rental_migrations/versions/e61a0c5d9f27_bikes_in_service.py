@@ -1,7 +1,12 @@
 """bikes in service
 
 Revision ID: e61a0c5d9f27
+# BEGIN SOLUTION
 Revises: 2b8d6e0f4a91
+# END SOLUTION
+# BEGIN STUB
+# Revises: (task 1: the revision this one comes after)
+# END STUB
 Create Date: 2026-06-10 09:47:03.115640
 
 """
