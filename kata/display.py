@@ -58,6 +58,10 @@ def summary(kata: Kata, result: RunResult, *, tree: str = "your files") -> Rende
         (f"{heading(kata)}", "bold"), f" ({tree}, {result.database}): ", verdict, f": {', '.join(counts)} in {result.seconds:.1f} s"
     )
     parts: list[RenderableType] = [line]
+    if result.deprecations:
+        lead = "passed, but uses a deprecated API" if result.green else "uses a deprecated API too"
+        uses = result.deprecations
+        parts.append(Text(f"{lead}: " + "\n  ".join(uses[:5]) + (f"\n  ... and {len(uses) - 5} more" if len(uses) > 5 else ""), style="yellow"))
     if result.errors:
         parts.append(Panel(Text(_clip(result.errors[0], MESSAGE_LINES)), title="the tests could not be collected", border_style="red"))
     failure = result.first_failure

@@ -10,12 +10,15 @@ import inspect
 import json
 import os
 import signal
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import pytest
+
+from kata import paths
 
 RESULTS_ENV = "KATA_RESULTS_FILE"
 FILE_ERROR = "kata_file_error"  # fixtures/plugin.py marks a report so when the learner's file cannot be used
@@ -124,6 +127,17 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for title, text in report.sections:
         if title.startswith(SQL_SECTION):
             entry["sql"] = text
+
+
+def pytest_warning_recorded(warning_message: warnings.WarningMessage, when: str, nodeid: str, location: Any) -> None:
+    from fixtures.deprecations import from_warning  # the pack's harness: importable where its tests run
+
+    found = from_warning(warning_message, paths.PACK_ROOT)
+    entry = _tests.get(nodeid)
+    if found is not None and entry is not None:
+        uses = entry.setdefault("deprecations", [])
+        if found.describe() not in uses:
+            uses.append(found.describe())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -14,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -39,6 +40,7 @@ class TestOutcome:
     sql: str = ""
     task: int | None = None
     code: str = ""
+    deprecations: tuple[str, ...] = ()  # the learner's uses of deprecated SQLAlchemy APIs, with the 2.x way
 
 
 @dataclass
@@ -71,6 +73,11 @@ class RunResult:
     def green(self) -> bool:
         """Every test that ran passed, and at least one ran."""
         return self.exitstatus == 0 and not self.errors and self.failed == 0 and self.passed > 0
+
+    @property
+    def deprecations(self) -> list[str]:
+        """Each deprecated API use of the learner's code once, in the order the tests met them."""
+        return list(dict.fromkeys(use for test in self.tests for use in test.deprecations))
 
     @property
     def first_failure(self) -> TestOutcome | None:
@@ -106,13 +113,19 @@ def run_tests(directory: Path, *, solutions: bool = False, db_url: str | None = 
             raise KataError(f"pytest could not run the tests of {paths.shown(directory)}: {last[0]}")
         payload = json.loads(results_file.read_text())
     return RunResult(
-        tests=[TestOutcome(**{k: v for k, v in t.items() if k in TestOutcome.__dataclass_fields__}) for t in payload["tests"]],
+        tests=[_outcome(t) for t in payload["tests"]],
         errors=list(payload["errors"]),
         exitstatus=int(payload["exitstatus"]),
         seconds=seconds,
         database=describe_database(url),
         output=completed.stdout + completed.stderr,
     )
+
+
+def _outcome(fields: dict[str, Any]) -> TestOutcome:
+    known: dict[str, Any] = {k: v for k, v in fields.items() if k in TestOutcome.__dataclass_fields__}
+    known["deprecations"] = tuple(known.get("deprecations", ()))
+    return TestOutcome(**known)
 
 
 def describe_database(url: str | None) -> str:

@@ -376,3 +376,24 @@ def test_the_failure_panel_names_the_test_in_full_and_puts_the_error_and_the_lea
     assert "has a syntax error on line 1" in " ".join(line.strip("│ ") for line in broken.output.splitlines()), broken.output
     assert "task" not in broken.output, "a syntax error belongs to no task"
     assert "sent" not in broken.output, "the learner's code never ran: no SQL to show"
+
+
+def test_a_green_kata_using_a_deprecated_api_passes_and_says_so(pack: Pack) -> None:
+    directory = KATAS[1]
+    pack.solve(directory)
+    learner = pack.learner_file(directory)
+    legacy = (
+        "def count_titles(connection: Connection) -> int:\n"
+        "    from sqlalchemy import func, table\n"
+        "    from sqlalchemy.orm import Session\n\n"
+        "    with Session(connection) as session:\n"
+        "        return int(session.query(func.count()).select_from(table('books')).scalar())\n\n\n"
+    )
+    text = learner.read_text()
+    start, end = text.index("def count_titles"), text.index("def find_book")
+    learner.write_text(text[:start] + legacy + text[end:])
+    result = pack.kata("test", "1.5")
+    assert result.exit_code == 0 and "green" in result.output, result.output
+    said = " ".join(result.output.split())
+    assert "passed, but uses a deprecated API: katas/01_fundamentals/05_connection_basics/connection_basics.py, line" in said, said
+    assert "Session.query() is the legacy Query API" in said and "Use session.scalars(select(" in said, said

@@ -280,3 +280,62 @@ def test_failure_reports_show_the_learners_line_not_the_librarys_and_each_list_o
     assert "store.py does not exist" not in missing and "not_there.py does not exist" in missing, missing
     assert "kata reset katas/01_demo/02_store" in missing and "author" not in missing, missing
     assert "task 2" not in missing, "a module that is not there belongs to no task"
+
+
+LEGACY_SOLUTION = '''
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(50))
+
+
+def save(session: Session, text: str) -> Note:
+    """Add a note and flush it."""
+    # BEGIN SOLUTION
+    note = Note(text=text)
+    session.add(note)
+    session.flush([note])
+    return note
+    # END SOLUTION
+
+
+def count(session: Session) -> int:
+    """How many notes there are."""
+    # BEGIN SOLUTION
+    return session.query(Note).count()
+    # END SOLUTION
+'''
+
+LEGACY_TESTS = '''
+from fixtures.target import learner_module
+
+legacy = learner_module(__file__, "legacy")
+
+
+def test_save_and_count(session):
+    legacy.Base.metadata.create_all(session.connection())
+    legacy.save(session, "hello")
+    assert session.query(legacy.Note).count() == 1  # the test's own legacy call is not the learner's
+    assert legacy.count(session) == 1
+'''
+
+
+def test_a_deprecated_api_in_the_learners_code_is_pointed_out_but_fails_nothing(fake_pack: FakePack) -> None:
+    fake_pack.write("solutions/01_demo/04_legacy/legacy.py", LEGACY_SOLUTION)
+    fake_pack.write("katas/01_demo/04_legacy/test_legacy.py", LEGACY_TESTS)
+    fake_pack.write("katas/01_demo/04_legacy/legacy.py", LEGACY_SOLUTION)
+    run = fake_pack.pytest("katas")
+    assert run.returncode == 0 and "1 passed" in run.output, run.output
+    section = run.output.split("deprecated SQLAlchemy APIs in your code", 1)[1]
+    assert "katas/01_demo/04_legacy/legacy.py, line 21: The `objects` parameter of `Session.flush` is deprecated. Use session.flush() with no arguments" in section
+    assert "Use session.flush() with no arguments" in section, section
+    assert "legacy.py, line 29: Session.query() is the legacy Query API" in section and "Use session.scalars(select(" in section
+    assert "test_legacy.py" not in section.split("(met by")[0] and section.count("Session.query()") == 1, section
