@@ -56,3 +56,45 @@ def test_hostile_suite_on_postgresql(postgres_url: str, seed: int, workers: str,
             assert not left.all(), f"worker databases were not dropped: {used}"
     finally:
         admin.dispose()
+
+
+@pytest.mark.parametrize("pool", ["QueuePool", "NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool"])
+def test_checked_out_connections_counts_with_every_pool_class(pool: str, tmp_path: Path) -> None:
+    import sqlalchemy.pool
+
+    from fixtures.isolation import checked_out_connections
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'pool.db'}", poolclass=getattr(sqlalchemy.pool, pool))
+    try:
+        assert checked_out_connections(engine) == 0
+        first = engine.connect()
+        first.exec_driver_sql("SELECT 1")
+        assert checked_out_connections(engine) == 1, f"{pool}: one connection is checked out"
+        if pool != "AssertionPool":  # it refuses a second checkout, by design
+            second = engine.connect()
+            expected = 1 if pool == "SingletonThreadPool" else 2  # one DBAPI connection per thread
+            assert checked_out_connections(engine) == expected, f"{pool}: two Connections are open"
+            second.close()
+        first.close()
+        assert checked_out_connections(engine) == 0, f"{pool}: everything was closed"
+        invalidated = engine.connect()
+        invalidated.invalidate()
+        assert checked_out_connections(engine) == 0, f"{pool}: an invalidated connection is back"
+        invalidated.close()
+        leaked = engine.connect()
+        del leaked
+        import gc
+
+        gc.collect()
+        assert checked_out_connections(engine) == 0, f"{pool}: a garbage-collected connection is back"
+    finally:
+        engine.dispose()
+
+
+def test_worker_role_name_is_per_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.isolation import worker_role_name
+
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    assert worker_role_name("tenant_app") == "kata_tenant_app_gw1"
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert worker_role_name("tenant_app") == "kata_tenant_app_main"
