@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 
 from fixtures.target import learner_module
 
@@ -78,6 +78,41 @@ def test_count_titles_counts_the_rows_in_the_table(connection: Connection, rows:
     counted = connection_basics.count_titles(connection)
     assert counted == len(rows), f"the books table has {len(rows)} rows, count_titles() said {counted!r}"
     assert isinstance(counted, int), f"count_titles() should return an int, not {type(counted).__name__}"
+
+
+@pytest.mark.task(1)
+def test_count_titles_fails_loudly_when_the_answer_is_not_one_row(shop: Connection) -> None:
+    """The database is made to answer the count with two rows (the learner's statement, sent twice
+    with UNION ALL): the Result method that insists on exactly one row raises; .scalar() and
+    .first() would silently keep the first row."""
+
+    def answer_twice(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> Any:
+        if "count(" not in statement.lower():
+            return statement, parameters
+        sent.append(statement)
+        single = statement.strip().rstrip(";")
+        doubled = f"SELECT * FROM ({single}) AS first_answer UNION ALL SELECT * FROM ({single}) AS second_answer"
+        return doubled, (tuple(parameters) * 2 if isinstance(parameters, (tuple, list)) else parameters)
+
+    sent: list[str] = []
+    event.listen(shop, "before_cursor_execute", answer_twice, retval=True)
+    try:
+        try:
+            counted = connection_basics.count_titles(shop)
+        except NotImplementedError:
+            raise
+        except Exception:  # any loud failure of the two-row answer is right; which one is the learner's choice
+            if sent:
+                return
+            raise
+    finally:
+        event.remove(shop, "before_cursor_execute", answer_twice)
+    assert sent, "count_titles() should let the database count: SELECT count(*) FROM books (one row, one column)"
+    pytest.fail(
+        f"when the count came back as two rows, count_titles() returned {counted!r} instead of failing: "
+        "use the Result method that insists on exactly one row (one column), which raises when that "
+        "is not so; .scalar() and .first() silently take the first row"
+    )
 
 
 @pytest.mark.task(2)
