@@ -96,7 +96,8 @@ def next_(db_url: DbUrl = None) -> None:
         return
     console.print(display.instructions(kata))
     console.print(f"\nYour files: {', '.join(paths.shown(p) for p in learner_paths(kata))}")
-    result = checking.check(kata, progress, db_url=db_url)
+    with display.running(display.heading(kata)):
+        result = checking.check(kata, progress, db_url=db_url)
     console.print(display.summary(kata, result))
     console.print(f"\n`kata watch {kata.id}` re-runs the tests on every save; `kata hint {kata.id}` gives a hint.")
 
@@ -111,7 +112,8 @@ def test(
 ) -> None:
     """Run a kata's tests: counts, the first failure explained, the SQL it sent. Exit code 0 only when green."""
     kata = checking.kata(key)
-    result = checking.check(kata, _progress(), db_url=db_url, solutions=solutions)
+    with display.running(display.heading(kata)):
+        result = checking.check(kata, _progress(), db_url=db_url, solutions=solutions)
     results = exercism_results(kata, result)
     if as_json:
         typer.echo(json.dumps(results, indent=2))

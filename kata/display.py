@@ -8,12 +8,15 @@ from __future__ import annotations
 import difflib
 import re
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.text import Text
 
@@ -42,6 +45,19 @@ def when(moment: datetime) -> str:
 
 def heading(kata: Kata) -> str:
     return f"{kata.id} {kata.title}"
+
+
+@contextmanager
+def running(what: str) -> Iterator[None]:
+    """A spinner and the time so far while the tests run, on a terminal (gone once they are done);
+    off a terminal (a pipe, a file, CI) nothing: the result says how long it took."""
+    if not console.is_terminal:
+        yield
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as spinner:
+        spinner.add_task(f"running the tests of {what}...", total=None)
+        yield
 
 
 def summary(kata: Kata, result: RunResult, *, tree: str = "your files") -> RenderableType:

@@ -397,3 +397,20 @@ def test_a_green_kata_using_a_deprecated_api_passes_and_says_so(pack: Pack) -> N
     said = " ".join(result.output.split())
     assert "passed, but uses a deprecated API: katas/01_fundamentals/05_connection_basics/connection_basics.py, line" in said, said
     assert "Session.query() is the legacy Query API" in said and "Use session.scalars(select(" in said, said
+
+
+def test_kata_test_shows_that_it_runs_and_for_how_long_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    for terminal in (True, False):
+        screen = io.StringIO()
+        monkeypatch.setattr(display, "console", Console(file=screen, force_terminal=terminal, width=80))
+        with display.running("1.5 Connection basics"):
+            time.sleep(0.3)
+        shown = screen.getvalue()
+        if terminal:
+            assert "running the tests of 1.5 Connection basics..." in shown and "0:00:00" in shown, shown
+        else:
+            assert shown == "", "off a terminal the result alone says how long it took"
