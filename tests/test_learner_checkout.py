@@ -3,6 +3,7 @@ nothing a learner wrote is overwritten without a backup that is named and can be
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -209,3 +210,12 @@ def test_a_loop_names_the_learners_line_and_the_other_tests_in_it_are_cut_short(
     assert "add() in katas/01_demo/01_adder/adder.py ran out of time in test_first, and this test was still inside it after 2 s" in run.output, run.output
     seconds = float(run.output.rsplit(" in ", 1)[1].split("s")[0])
     assert seconds < 3 + 2 + 3, f"the second test waited the full limit again ({seconds} s)"
+
+
+def test_counting_with_scalar_instead_of_the_loud_method_fails_1_5(pack: Pack) -> None:
+    solution = stubs.solution_source(pack.solution_file(KATAS[1]).read_text())
+    assert ".scalar_one())" in solution
+    pack.learner_file(KATAS[1]).write_text(solution.replace(".scalar_one())", ".scalar())"))
+    results = json.loads(pack.kata("test", "1.5", "--json").stdout)
+    failed = [t["name"] for t in results["tests"] if t["status"] != "pass"]
+    assert failed == ["test_count_titles_fails_loudly_when_the_answer_is_not_one_row"], failed
