@@ -53,13 +53,13 @@ def completion(states: dict[str, Status], progress: Progress) -> RenderableType:
         bar = ProgressBar(total=len(members), completed=passing, width=24)
         table.add_row(module, bar, f"{passing}/{len(members)}", str(failing), f"{solved}/{len(members)}")
     passing = sum(1 for k in katas if states[k.id].state == PASSING)
-    solved = [k for k in katas if states[k.id].solved_at is not None and states[k.id].state != PASSING]
+    earlier = [k for k in katas if states[k.id].solved_at is not None and states[k.id].state != PASSING]
     hints = progress.hints_shown()
     used = display.plural(sum(hints.values()), "hint")
     helped = display.plural(sum(1 for n in hints.values() if n), "kata")
-    lines = [table, Text(f"{passing} of {display.plural(len(katas), 'kata')} pass; {used} used on {helped}.")]
-    if solved:
-        when = ", ".join(f"{k.id} on {states[k.id].solved_at:%Y-%m-%d}" for k in solved[:5]) + (" ..." if len(solved) > 5 else "")
+    lines: list[RenderableType] = [table, Text(f"{passing} of {display.plural(len(katas), 'kata')} pass; {used} used on {helped}.")]
+    if earlier:
+        when = ", ".join(f"{k.id} on {states[k.id].solved_at:%Y-%m-%d}" for k in earlier[:5]) + (" ..." if len(earlier) > 5 else "")
         lines.append(Text(f"Solved before but not passing with the files as they are now: {when}."))
     return Group(*lines)
 
