@@ -289,6 +289,25 @@ def practice_(
     console.print(practice.summary(kata, progress, session.attempt.id))
 
 
+@app.command("update")
+def update_() -> None:
+    """Pull the newer pack (git pull --ff-only) and keep your edited katas: they are backed up, set aside, and written back."""
+    from kata import update
+
+    done = update.update()
+    console.print(done.pulled or "Pulled.")
+    if done.saved is not None:
+        console.print(f"Your {len(done.kept)} edited file(s) are kept; a copy is in {paths.shown(done.saved)}/")
+    for path in done.changed_stubs:
+        console.print(
+            f"The stub of {paths.shown(path)} changed in this update; your version is kept: "
+            f"`git diff -- {paths.shown(path)}` shows how it differs from the new stub."
+        )
+    katas = sorted({Path(*p.relative_to(paths.KATAS).parts[:2]) for p in done.new_files if p.name == "kata.toml"})
+    if katas:
+        console.print(f"New katas: {', '.join(str(k) for k in katas)} (`kata list` shows them).")
+
+
 @app.command("progress")
 def progress_() -> None:
     """Completion per module, hints used, practice history and personal bests."""

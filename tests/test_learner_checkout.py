@@ -4,6 +4,7 @@ nothing a learner wrote is overwritten without a backup that is named and can be
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -219,3 +220,43 @@ def test_counting_with_scalar_instead_of_the_loud_method_fails_1_5(pack: Pack) -
     results = json.loads(pack.kata("test", "1.5", "--json").stdout)
     failed = [t["name"] for t in results["tests"] if t["status"] != "pass"]
     assert failed == ["test_count_titles_fails_loudly_when_the_answer_is_not_one_row"], failed
+
+
+def test_pulling_a_newer_pack_keeps_the_learners_edits(pack: Pack, tmp_path: Path) -> None:
+    """Two commits of the pack: the second changes the stub of a kata the learner solved, and adds a kata."""
+    upstream = tmp_path / "upstream"
+    shutil.copytree(pack.root, upstream)
+    git(upstream, "init", "-q")
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-qm", "the pack, first version")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    shutil.move(clone / ".git", pack.root / ".git")  # the learner's checkout is a clone of upstream
+
+    pack.solve()  # 1.1 solved, 1.5 started
+    mine = pack.learner_file().read_text()
+    started = pack.learner_file(KATAS[1]).read_text() + "# started\n"
+    pack.learner_file(KATAS[1]).write_text(started)
+
+    solution = upstream / "solutions" / KATAS[0] / "introduction.py"
+    solution.write_text(solution.read_text().replace('"""', '"""Reworded. ', 1))
+    (upstream / "katas" / KATAS[0] / "introduction.py").write_text(stubs.stub_source(solution.read_text()))
+    new = "01_fundamentals/02_installation_setup"
+    for tree in ("katas", "solutions"):
+        shutil.copytree(PACK_ROOT / tree / new, upstream / tree / new, ignore=shutil.ignore_patterns("__pycache__"))
+    stubs.write_stubs(Path(new), upstream / "katas" / new)
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-qm", "the pack, second version: 1.1 reworded, 1.2 added")
+
+    plain = subprocess.run(["git", "-C", str(pack.root), "pull", "--ff-only"], capture_output=True, text=True)
+    assert plain.returncode != 0 and "would be overwritten" in plain.stderr, "plain git pull refuses (README says so)"
+
+    result = pack.kata("update")
+    assert result.exit_code == 0, result.output
+    assert pack.learner_file().read_text() == mine and pack.learner_file(KATAS[1]).read_text() == started
+    assert (pack.root / "katas" / new / "kata.toml").exists()
+    assert f"The stub of katas/{KATAS[0]}/introduction.py changed in this update; your version is kept" in result.output
+    assert f"New katas: {new}" in result.output and "a copy is in .kata-backups/" in result.output, result.output
+    assert "3 katas" in pack.kata("list").output
+    assert git(pack.root, "rev-parse", "HEAD") == git(upstream, "rev-parse", "HEAD")
+    assert git(pack.root, "diff", "--stat", "--", f"katas/{KATAS[0]}").strip(), "1.1 is still the learner's edit"
