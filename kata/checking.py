@@ -61,11 +61,8 @@ def statuses(progress: Progress) -> dict[str, Status]:
     return {k.id: status(k, runs.get(k.id), solved.get(k.id)) for k in all_katas()}
 
 
-def next_kata(progress: Progress, after: Kata | None = None) -> Kata | None:
-    """The first kata, in curriculum order, that is not passing (optionally: after `after` first, then from the top)."""
-    every = all_katas()
+def next_kata(progress: Progress) -> Kata | None:
+    """The first kata, in curriculum order, that is not passing: what `kata next` shows and where
+    `kata watch` goes after a green (one answer to "what next?")."""
     known = statuses(progress)
-    if after is not None:
-        start = next((i for i, k in enumerate(every) if k.id == after.id), -1) + 1
-        every = every[start:] + every[:start]
-    return next((k for k in every if known[k.id].state != PASSING), None)
+    return next((k for k in all_katas() if known[k.id].state != PASSING), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,40 +37,108 @@ def saves(directory: Path, files: list[Path], stop: threading.Event | None = Non
         yield bool(changes)
 
 
-def show(kata: Kata, result: RunResult) -> None:
+def arrive(kata: Kata) -> None:
+    """A kata's story and tasks (its README without the hints) and the files to edit."""
     if display.console.is_terminal:
         display.console.clear()
+    display.console.print(display.instructions(kata))
+    files = ", ".join(paths.shown(p) for p in learner_paths(kata))
+    display.console.print(f"\nYour files: {files}")
+
+
+def run(kata: Kata, progress: Progress, db_url: str | None) -> RunResult:
+    """Run the kata's tests, saying so while they run (a spinner on a terminal, a line elsewhere)."""
+    if not display.console.is_terminal:
+        display.console.print(f"running the tests of {display.heading(kata)}...")
+    with display.running(display.heading(kata)):
+        return check(kata, progress, db_url=db_url)
+
+
+def show(kata: Kata, result: RunResult) -> None:
     display.console.print(display.summary(kata, result))
     if not result.green:
         files = ", ".join(paths.shown(p) for p in learner_paths(kata))
         display.console.print(f"\nEdit {files}; the tests run again on every save. `kata hint {kata.id}` for a hint, Ctrl-C to stop.")
 
 
-def step(kata: Kata, progress: Progress, db_url: str | None) -> Kata | None:
-    """One iteration: run the kata, record and show the result; the kata to watch now (None: all pass)."""
-    result = check(kata, progress, db_url=db_url)
-    show(kata, result)
-    if not result.green:
-        return kata
-    following = next_kata(progress, after=kata)
-    if following is not None:
-        display.console.print(f"\n{display.heading(kata)} is green. Next: {display.heading(following)} ({paths.shown(following.path)}).\n")
-    return following
+class EnterKey:
+    """Lines typed on stdin, read by one thread for the whole watch: waiting for Enter must not stop
+    the watch from seeing saves at the same time. At end of input (stdin not a terminal, nothing
+    more to read) every wait ends at once."""
+
+    def __init__(self) -> None:
+        self.pressed = threading.Event()
+        self.closed = False
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._read, name="kata-watch-stdin", daemon=True)
+            self._reader.start()
+
+    def _read(self) -> None:
+        while sys.stdin.readline():
+            self.pressed.set()
+        self.closed = True
+        self.pressed.set()
+
+    def clear(self) -> None:
+        if not self.closed:
+            self.pressed.clear()
 
 
 def watch(start: Kata, progress: Progress, db_url: str | None = None, stop: threading.Event | None = None) -> None:
-    """Watch katas from `start` until every kata passes, `stop` is set, or Ctrl-C."""
-    kata: Kata | None = start
-    while kata is not None:
-        following = step(kata, progress, db_url)
-        if following is not None and following.id != kata.id:
-            kata = following
+    """Watch katas from `start` until every kata passes, `stop` is set, or Ctrl-C.
+
+    A red result waits for the next save. A green one stays on screen with the next kata named,
+    until the learner presses Enter (or saves the green kata again, which re-runs it).
+    """
+    enter = EnterKey()
+    kata = start
+    arrive(kata)
+    while True:
+        result = run(kata, progress, db_url)
+        if display.console.is_terminal:
+            display.console.clear()
+            display.console.print(display.instructions(kata))
+        show(kata, result)
+        if result.green:
+            following = next_kata(progress)
+            if following is None:
+                display.console.print("\nEvery kata passes. Well done! `kata practice` times you on them again.")
+                return
+            display.console.print(
+                f"\n{display.heading(kata)} is green. Next: {display.heading(following)} ({paths.shown(following.path)}): "
+                "press Enter to go on (a save here runs this kata again; Ctrl-C stops)."
+            )
+            enter.start()
+            enter.clear()
+            moved_on = _wait(kata, stop, enter.pressed)
+            if moved_on is None:
+                return
+            if moved_on:
+                kata = following
+                arrive(kata)
             continue
-        if following is None:
-            break
-        for saved in saves(kata.path, learner_paths(kata), stop):
-            if saved:
-                break
-        else:
-            return  # stopped
-    display.console.print("Every kata passes. Well done! `kata practice` times you on them again.")
+        if _wait(kata, stop, None) is None:
+            return
+
+
+def _wait(kata: Kata, stop: threading.Event | None, enter: threading.Event | None) -> bool | None:
+    """Until a save of the kata's files (False), Enter when it is given (True), or `stop` (None)."""
+    ended = threading.Event()
+    if enter is not None or stop is not None:
+        def relay() -> None:
+            while not ended.is_set():
+                if enter is not None and enter.wait(0.1):
+                    ended.set()
+                elif stop is not None and stop.wait(0 if enter is not None else 0.1):
+                    ended.set()
+        threading.Thread(target=relay, daemon=True).start()
+    for saved in saves(kata.path, learner_paths(kata), ended if (enter is not None or stop is not None) else None):
+        if saved:
+            ended.set()
+            return False
+    if stop is not None and stop.is_set():
+        return None
+    return True

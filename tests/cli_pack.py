@@ -48,6 +48,7 @@ class Pack:
             [sys.executable, "-m", "kata", *args],
             cwd=self.root,
             env=self.environment(),
+            stdin=subprocess.PIPE,  # `kata watch` waits for Enter after a green: the test presses it
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -65,6 +65,7 @@ def test_watch_reruns_on_save_moves_on_when_green_and_leaves_on_ctrl_c(pack: Pac
     watch = Output(pack.popen("watch", "1.1"))
     watch.wait_for("the tests run again on every save")
     assert "1.1 Introduction (your files, SQLite): red" in watch.seen, watch.seen
+    assert watch.seen.index("Tasks") < watch.seen.index("running the tests of 1.1 Introduction...") < watch.seen.index(": red")
     time.sleep(0.5)
     last_write = [0.0]
 
@@ -74,8 +75,20 @@ def test_watch_reruns_on_save_moves_on_when_green_and_leaves_on_ctrl_c(pack: Pac
             last_write[0] = time.monotonic()
 
     watch.wait_for("1.1 Introduction is green. Next: 1.5 Connection basics", while_waiting=save)
+    watch.wait_for("press Enter to go on")
+    time.sleep(0.5)
+    while not watch.lines.empty():
+        watch.seen += watch.lines.get()
+    assert "running the tests of 1.5" not in watch.seen, "green stays on screen until the learner moves on"
+    assert watch.process.stdin is not None
+    watch.process.stdin.write("\n")
+    watch.process.stdin.flush()
     watch.wait_for("1.5 Connection basics (your files, SQLite): red")
     watch.wait_for("the tests run again on every save")
+    after_enter = watch.seen.split("press Enter to go on", 1)[1]
+    assert "running the tests of 1.5 Connection basics..." in after_enter, after_enter
+    assert "Tasks" in after_enter and "connection_basics.py" in after_enter, "the next kata's story and tasks"
+    assert "Hint 1" not in after_enter
     watch.process.send_signal(signal.SIGINT)
     assert watch.finish() == 0, watch.seen
     assert "Stopped watching." in watch.seen and "Traceback" not in watch.seen, watch.seen
