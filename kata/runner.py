@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,8 @@ def run_tests(directory: Path, *, solutions: bool = False, db_url: str | None = 
             last = (completed.stdout + completed.stderr).strip().splitlines()[-1:] or ["no output"]
             raise KataError(f"pytest could not run the tests of {paths.shown(directory)}: {last[0]}")
         payload = json.loads(results_file.read_text())
+    if root.resolve() != paths.PACK_ROOT.resolve():
+        payload = _paths_from(root, payload)
     return RunResult(
         tests=[_outcome(t) for t in payload["tests"]],
         errors=list(payload["errors"]),
@@ -120,6 +123,19 @@ def run_tests(directory: Path, *, solutions: bool = False, db_url: str | None = 
         database=describe_database(url),
         output=completed.stdout + completed.stderr,
     )
+
+
+def _paths_from(root: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    """A run in another copy of the pack (a practice workspace) names its files relative to that
+    copy: `katas/...` there would read as the learner's own file in the pack. Name the copy's."""
+    prefix = re.compile(r"(?<![\w./-])katas/")
+    where = f"{root.resolve()}/katas/"
+
+    def fix(text: str) -> str:
+        return prefix.sub(lambda _match: where, text)
+
+    tests = [{**test, "message": fix(test.get("message", "")), "sql": test.get("sql", "")} for test in payload["tests"]]
+    return {**payload, "tests": tests, "errors": [fix(error) for error in payload["errors"]]}
 
 
 def _outcome(fields: dict[str, Any]) -> TestOutcome:

@@ -414,3 +414,14 @@ def test_kata_test_shows_that_it_runs_and_for_how_long_on_a_terminal_only(monkey
             assert "running the tests of 1.5 Connection basics..." in shown and "0:00:00" in shown, shown
         else:
             assert shown == "", "off a terminal the result alone says how long it took"
+
+
+def test_practice_check_names_the_practice_copy_not_the_learners_own_file(pack: Pack) -> None:
+    pack.solve()  # the learner's own file in katas/ is solved: a message naming it would mislead
+    assert pack.kata("practice", "1.1", "--no-watch", "--minutes", "5").exit_code == 0
+    checked = pack.kata("practice", "1.1", "--check")
+    assert checked.exit_code == 1, checked.output
+    text = "".join(line.strip("│ ") for line in checked.output.splitlines())  # the panel's lines, unwrapped
+    copy = pack.home / "practice" / "1.1" / "katas" / INTRO / "introduction.py"
+    assert f"in {copy} is not written yet" in text, checked.output
+    assert " katas/01_fundamentals" not in checked.output, checked.output
