@@ -9,11 +9,13 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from kata import stubs
+from kata import plain_runs, stubs
 from kata.progress import Progress
+from kata.results_plugin import RESULTS_ENV
 from kata.paths import PACK_ROOT
 from tests.cli_pack import KATAS, Pack, pack
 from tests.conftest import FakePack
@@ -159,17 +161,31 @@ def plain_pytest(pack: Pack, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=pack.root, env=pack.environment(), capture_output=True, text=True, timeout=120)
 
 
-def test_plain_pytest_records_progress_but_not_solutions_runs_nor_narrowed_green_ones(pack: Pack) -> None:
-    pack.learner_file().write_text(pack.learner_file().read_text() + "# started\n")
-    assert plain_pytest(pack, "--solutions").returncode == 0
-    assert not Progress().last_runs(), "a run of the reference solutions is not the learner's"
-    assert "not run yet" in pack.kata("list").output
+def test_plain_pytest_records_progress(pack: Pack) -> None:
     pack.solve()
-    assert plain_pytest(pack, "-k", "version").returncode == 0
-    assert not Progress().last_runs(), "a run narrowed with -k does not show that the whole kata passes"
+    assert "not run yet" in pack.kata("list").output
     assert plain_pytest(pack).returncode == 0
     assert Progress().ever_green() == {"1.1"}
     assert "passing" in pack.kata("list").output
+
+
+def test_which_plain_runs_record_and_when_green_counts() -> None:
+    config = SimpleNamespace(option=SimpleNamespace(keyword="", markexpr="", lf=False, stepwise=False), args=["katas"])
+    assert plain_runs.wanted(config, "katas")  # type: ignore[arg-type]
+    assert not plain_runs.wanted(config, "solutions") and not plain_runs.wanted(config, "stubs")  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(RESULTS_ENV, "/tmp/results.json")
+        assert not plain_runs.wanted(config, "katas"), "the kata command's own run records itself"  # type: ignore[arg-type]
+    assert not plain_runs.wanted(SimpleNamespace(workerinput={}), "katas"), "xdist workers: the controller records"  # type: ignore[arg-type]
+    session = SimpleNamespace(shouldstop=False, shouldfail=False)
+    recorder = plain_runs.PlainRunRecorder(config, "sqlite://")  # type: ignore[arg-type]
+    assert not recorder.narrowed(session, 0)  # type: ignore[arg-type]
+    for option, value in (("keyword", "version"), ("markexpr", "task"), ("lf", True)):
+        narrowed = SimpleNamespace(option=SimpleNamespace(**{**vars(config.option), option: value}), args=["katas"])
+        assert plain_runs.PlainRunRecorder(narrowed, "").narrowed(session, 0), option  # type: ignore[arg-type]
+    one_test = SimpleNamespace(option=config.option, args=["katas/x/test_x.py::test_one"])
+    assert plain_runs.PlainRunRecorder(one_test, "").narrowed(session, 0)  # type: ignore[arg-type]
+    assert recorder.narrowed(SimpleNamespace(shouldstop="-x", shouldfail=False), 1)  # type: ignore[arg-type]
 
 
 LOOPING = '''
