@@ -60,7 +60,7 @@ def render_sql(statement: ClauseElement, dialect: Dialect) -> str:
 
 
 # BEGIN SOLUTION
-class Explain(Executable, ClauseElement):
+class _Explain(Executable, ClauseElement):
     """`EXPLAIN ...` in front of a statement, compiled and executed like any statement.
 
     Executed through `connection.execute()`, the statement's bound values go through their types'
@@ -75,13 +75,13 @@ class Explain(Executable, ClauseElement):
         self.prefix = prefix
 
 
-@compiles(Explain)
-def _compile_explain(element: Explain, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(_Explain)
+def _compile_explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{element.prefix} {compiler.process(element.statement, **kw)}"
 
 
 def _run_explain(connection: Connection, statement: Executable, prefix: str) -> list[Any]:
-    return list(connection.execute(Explain(statement, prefix)))
+    return list(connection.execute(_Explain(statement, prefix)))
 
 
 # END SOLUTION
