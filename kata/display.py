@@ -134,7 +134,8 @@ def _sql(listing: str) -> list[RenderableType]:
         return [Text("\nSQL it sent:", style="bold"), _sql_text(_clip(listing, SQL_LINES))]
     parts: list[RenderableType] = [Text("\n" + mine_heading, style="bold")]
     mine_lines = mine.splitlines()
-    parts.append(_sql_text(_clip(mine, max(SQL_LINES, 4))))
+    if mine.strip():
+        parts.append(_sql_text(_clip(mine, max(SQL_LINES, 4))))
     if marker:
         tests_heading, _, test_lines = tests.partition("\n")
         room = max(3, SQL_LINES - len(mine_lines))
