@@ -425,3 +425,23 @@ def test_practice_check_names_the_practice_copy_not_the_learners_own_file(pack: 
     copy = pack.home / "practice" / "1.1" / "katas" / INTRO / "introduction.py"
     assert f"in {copy} is not written yet" in text, checked.output
     assert " katas/01_fundamentals" not in checked.output, checked.output
+
+
+def test_the_learners_sql_is_never_cut_before_the_tests() -> None:
+    import io
+
+    from rich.console import Console
+
+    mine = "".join(f"  {n}. SELECT {n}\n     params: ()\n" for n in range(1, 10))  # 18 lines: more than fit
+    listing = f"Your code sent 9 statements:\n{mine}The test itself sent 4 statements (set-up and checks):\n  - CREATE TABLE t (x INTEGER)\n  - INSERT INTO t VALUES (?)  (x3)\n"
+    console = Console(width=100, record=True, file=io.StringIO())
+    for part in display._sql(listing):
+        console.print(part)
+    shown = console.export_text()
+    assert "SELECT 7" in shown and "CREATE TABLE" not in shown, shown
+    assert "The test itself sent 4 statements (set-up and checks)" in shown, "still counted"
+    short = listing.replace(mine, "  1. SELECT 1\n     params: ()\n").replace("9 statements", "1 statement")
+    console = Console(width=100, record=True, file=io.StringIO())
+    for part in display._sql(short):
+        console.print(part)
+    assert "CREATE TABLE t (x INTEGER)" in console.export_text()
