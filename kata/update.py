@@ -41,9 +41,15 @@ def git(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     except (OSError, subprocess.SubprocessError) as error:
         raise KataError(f"git could not be run ({error}); `kata update` needs git.") from None
     if check and completed.returncode != 0:
-        reason = (completed.stderr or completed.stdout).strip().splitlines()
-        raise KataError(f"`git {' '.join(args)}` failed: {reason[0] if reason else 'no message'}")
+        raise KataError(f"`git {' '.join(args)}` failed: {_reason(completed)}")
     return completed
+
+
+def _reason(completed: subprocess.CompletedProcess[str]) -> str:
+    """git's own sentence: its `fatal:` or `error:` line, else its last line."""
+    lines = [line.strip() for line in (completed.stderr or completed.stdout).strip().splitlines() if line.strip()]
+    chosen = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "no message")
+    return chosen.removeprefix("fatal: ").removeprefix("error: ")
 
 
 def learner_changes() -> tuple[list[Path], list[Path]]:
@@ -75,9 +81,8 @@ def update() -> Update:
     for path in deleted:
         path.unlink(missing_ok=True)
     if pulled.returncode != 0:
-        reason = (pulled.stderr or pulled.stdout).strip().splitlines()
         raise KataError(
-            f"`git pull --ff-only` failed ({reason[0] if reason else 'no message'}); your files are as they were"
+            f"`git pull --ff-only` failed ({_reason(pulled).rstrip('.')}); your files are as they were"
             + (f" (and backed up in {paths.shown(saved)}/)" if saved else "")
             + ". If you committed work of your own, run `git pull` yourself."
         )

@@ -238,8 +238,8 @@ def test_counting_with_scalar_instead_of_the_loud_method_fails_1_5(pack: Pack) -
     assert failed == ["test_count_titles_fails_loudly_when_the_answer_is_not_one_row"], failed
 
 
-def test_pulling_a_newer_pack_keeps_the_learners_edits(pack: Pack, tmp_path: Path) -> None:
-    """Two commits of the pack: the second changes the stub of a kata the learner solved, and adds a kata."""
+def cloned_from_upstream(pack: Pack, tmp_path: Path) -> Path:
+    """Make the pack copy a git clone of an upstream repository holding the same first version."""
     upstream = tmp_path / "upstream"
     shutil.copytree(pack.root, upstream)
     git(upstream, "init", "-q")
@@ -247,7 +247,27 @@ def test_pulling_a_newer_pack_keeps_the_learners_edits(pack: Pack, tmp_path: Pat
     git(upstream, "commit", "-qm", "the pack, first version")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(upstream), str(clone))
-    shutil.move(clone / ".git", pack.root / ".git")  # the learner's checkout is a clone of upstream
+    shutil.move(clone / ".git", pack.root / ".git")
+    return upstream
+
+
+def test_an_update_that_cannot_be_pulled_leaves_the_learners_files_as_they_were(pack: Pack, tmp_path: Path) -> None:
+    upstream = cloned_from_upstream(pack, tmp_path)
+    for root, message in ((upstream, "upstream moved on"), (pack.root, "the learner's own commit")):
+        (root / "notes.txt").write_text(message)
+        git(root, "add", "notes.txt")
+        git(root, "commit", "-qm", message)
+    pack.solve()
+    mine = pack.learner_file().read_text()
+    result = pack.kata("update")
+    assert result.exit_code == 1, result.output
+    assert "`git pull --ff-only` failed" in result.output and "your files are as they were" in result.output, result.output
+    assert pack.learner_file().read_text() == mine
+
+
+def test_pulling_a_newer_pack_keeps_the_learners_edits(pack: Pack, tmp_path: Path) -> None:
+    """Two commits of the pack: the second changes the stub of a kata the learner solved, and adds a kata."""
+    upstream = cloned_from_upstream(pack, tmp_path)  # the learner's checkout is a clone of upstream
 
     pack.solve()  # 1.1 solved, 1.5 started
     mine = pack.learner_file().read_text()
