@@ -71,7 +71,7 @@ class PlainRunRecorder:
         narrowed = self.narrowed(session, exitstatus)
         try:
             progress = Progress()
-        except Exception:  # an unwritable data directory must not fail the learner's test run
+        except Exception:  # noqa: BLE001 - an unwritable data directory must not fail the learner's test run
             return
         try:
             for directory, tests in self.outcomes.items():

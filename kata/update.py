@@ -36,7 +36,7 @@ class Update:
 def git(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     try:
         completed = subprocess.run(
-            ["git", "-C", str(paths.PACK_ROOT), *args], capture_output=True, text=True, timeout=300
+            ["git", "-C", str(paths.PACK_ROOT), *args], check=False, capture_output=True, text=True, timeout=300
         )
     except (OSError, subprocess.SubprocessError) as error:
         raise KataError(f"git could not be run ({error}); `kata update` needs git.") from None

@@ -14,9 +14,9 @@ from types import SimpleNamespace
 import pytest
 
 from kata import plain_runs, stubs
+from kata.paths import PACK_ROOT
 from kata.progress import Progress
 from kata.results_plugin import RESULTS_ENV
-from kata.paths import PACK_ROOT
 from tests.cli_pack import KATAS, Pack, pack
 from tests.conftest import FakePack
 
@@ -34,9 +34,9 @@ def test_bare_pytest_runs_the_katas_and_the_cache_plugin_is_on() -> None:
 def test_last_failed_reruns_only_the_failure(fake_pack: FakePack) -> None:
     fake_pack.write("katas/01_demo/01_lf/test_lf.py", "def test_good():\n    pass\n\ndef test_bad():\n    assert False\n")
     command = [sys.executable, "-m", "pytest", "katas", "-q", "-p", "no:xdist"]
-    first = subprocess.run(command, cwd=fake_pack.root, capture_output=True, text=True)
+    first = subprocess.run(command, check=False, cwd=fake_pack.root, capture_output=True, text=True)
     assert "1 failed, 1 passed" in first.stdout, first.stdout
-    again = subprocess.run([*command, "--lf"], cwd=fake_pack.root, capture_output=True, text=True)
+    again = subprocess.run([*command, "--lf"], check=False, cwd=fake_pack.root, capture_output=True, text=True)
     assert "1 failed" in again.stdout and "passed" not in again.stdout, again.stdout
 
 
@@ -158,7 +158,7 @@ def test_reset_of_a_passing_kata_keeps_it_solved_before_apart_from_the_files_sta
 
 def plain_pytest(pack: Pack, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", f"katas/{KATAS[0]}", *args]
-    return subprocess.run(command, cwd=pack.root, env=pack.environment(), capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, check=False, cwd=pack.root, env=pack.environment(), capture_output=True, text=True, timeout=120)
 
 
 def test_plain_pytest_records_progress(pack: Pack) -> None:
@@ -284,7 +284,7 @@ def test_pulling_a_newer_pack_keeps_the_learners_edits(pack: Pack, tmp_path: Pat
     git(upstream, "add", "-A")
     git(upstream, "commit", "-qm", "the pack, second version: 1.1 reworded, 1.2 added")
 
-    plain = subprocess.run(["git", "-C", str(pack.root), "pull", "--ff-only"], capture_output=True, text=True)
+    plain = subprocess.run(["git", "-C", str(pack.root), "pull", "--ff-only"], check=False, capture_output=True, text=True)
     assert plain.returncode != 0 and "would be overwritten" in plain.stderr, "plain git pull refuses (README says so)"
 
     result = pack.kata("update")
