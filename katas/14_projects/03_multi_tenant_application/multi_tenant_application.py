@@ -1,0 +1,121 @@
+"""Kata 14.3 (project): one application, many client companies, and no company ever sees another's data.
+
+Given: the row-level models (TenantScoped, Project, Task), the per-schema models (SchemaBase,
+Customer) and the exception.
+You write: scope_to_tenant (row-level isolation in the ORM), tenant_engine, create_tenant_tables and
+customers_in (a schema per tenant), enable_row_level_security and act_as_tenant (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, ForeignKey, String, event, select, text
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    relationship,
+    with_loader_criteria,
+)
+
+# -- row-level tenancy: every row carries its tenant's id ---------------------------------------------
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TenantScoped:
+    """Mixin: a row that belongs to one tenant."""
+
+    tenant_id: Mapped[int] = mapped_column(index=True)
+
+
+class Project(TenantScoped, Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    tasks: Mapped[list[Task]] = relationship(back_populates="project", order_by="Task.id")
+
+
+class Task(TenantScoped, Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    done: Mapped[bool] = mapped_column(default=False)
+    project: Mapped[Project] = relationship(back_populates="tasks")
+
+
+class CrossTenantWrite(Exception):
+    """A session scoped to one tenant was asked to write a row of another tenant."""
+
+
+# -- tasks 1 and 2 ------------------------------------------------------------------------------------
+
+
+def scope_to_tenant(session: Session, tenant_id: int) -> None:
+    """From now on, this session (and no other) reads, updates and deletes only rows of tenant_id — through
+    every ORM path: select, count, get, lazy and eager loads, aliases, ORM update/delete — and its
+    session.info["tenant_id"] is tenant_id.
+
+    New TenantScoped objects it flushes get tenant_id when they have none; a new or changed object with
+    another tenant's id makes the flush raise CrossTenantWrite (and nothing is written).
+    """
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+# -- task 3: a schema per tenant ----------------------------------------------------------------------
+
+
+class SchemaBase(DeclarativeBase):
+    """Models of the enterprise plan: the same tables in every tenant's own schema (no tenant_id)."""
+
+
+class Customer(SchemaBase):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+def tenant_engine(engine: Engine, schema: str) -> Engine:
+    """An Engine that sends every statement on SchemaBase's tables to `schema` (the engine itself unchanged)."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+def create_tenant_tables(engine: Engine, schema: str) -> None:
+    """Create SchemaBase's tables in `schema` (which exists already), committed."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+def customers_in(session: Session, schema: str) -> list[Customer]:
+    """The customers of the tenant whose schema is `schema`, sorted by name, then newest (highest id)
+    first; read with a session that is not bound to any one tenant: customer 1 of tenant_a and
+    customer 1 of tenant_b must be two different objects in that session."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+# -- task 4: PostgreSQL row-level security ------------------------------------------------------------
+
+
+def enable_row_level_security(connection: Connection, role: str) -> None:
+    """On PostgreSQL: let `role` (an existing role, not a superuser) read and write the tasks table, and
+    only the rows whose tenant_id equals the setting app.tenant_id; no rows while it is unset or ''."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+def act_as_tenant(connection: Connection, role: str, tenant_id: int) -> None:
+    """On PostgreSQL: until the end of the current transaction, act as `role` for tenant `tenant_id`."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
