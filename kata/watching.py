@@ -130,9 +130,8 @@ def _wait(kata: Kata, stop: threading.Event | None, enter: threading.Event | Non
     if enter is not None or stop is not None:
         def relay() -> None:
             while not ended.is_set():
-                if enter is not None and enter.wait(0.1):
-                    ended.set()
-                elif stop is not None and stop.wait(0 if enter is not None else 0.1):
+                pressed = enter is not None and enter.wait(0.1)
+                if pressed or (stop is not None and stop.wait(0 if enter is not None else 0.1)):
                     ended.set()
         threading.Thread(target=relay, daemon=True).start()
     for saved in saves(kata.path, learner_paths(kata), ended if (enter is not None or stop is not None) else None):

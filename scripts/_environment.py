@@ -43,7 +43,7 @@ def ensure_environment(extras: str = "all", *, show_progress: bool = False) -> P
     `show_progress` (scripts/start.py) reports pip's progress as it goes; without it (verify.py,
     CI) one line before and nothing after unless it fails. A failure is one sentence and exit code 1.
     """
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this runs under whatever python3 the learner has
         sys.exit(f"The pack needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     wanted = hashlib.sha256((PACK_ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     python = venv_bin("python")

@@ -30,7 +30,7 @@ def main() -> int:
     python = ensure_environment(show_progress=True)
     activate = ". .venv/bin/activate" if sys.platform != "win32" else r".venv\Scripts\activate"
     print("\nReady. The first kata's tests, red until you make them green:\n", flush=True)
-    subprocess.run([str(venv_bin("pytest")), FIRST_KATA, "-q", "--no-header", "-rN"], cwd=PACK_ROOT)
+    subprocess.run([str(venv_bin("pytest")), FIRST_KATA, "-q", "--no-header", "-rN"], cwd=PACK_ROOT, check=False)
     print(next_steps(activate))
     return 0 if python.exists() else 1
 

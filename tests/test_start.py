@@ -11,8 +11,8 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-import _environment  # noqa: E402
-import start  # noqa: E402
+import _environment
+import start
 
 
 def test_an_unreachable_package_index_is_one_sentence_saying_how_to_retry(
@@ -24,7 +24,9 @@ def test_an_unreachable_package_index_is_one_sentence_saying_how_to_retry(
     monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
     with pytest.raises(SystemExit) as stopped:
         _environment.run_pip(
-            Path(sys.executable), ["download", "--no-deps", "-d", str(tmp_path), "kata-no-such-package"], show_progress=True
+            Path(sys.executable),
+            ["download", "--no-deps", "-d", str(tmp_path), "kata-no-such-package"],
+            show_progress=True,
         )
     message = str(stopped.value.code)
     assert message.startswith("The package index (http://127.0.0.1:9/simple) could not be reached"), message
@@ -53,8 +55,13 @@ def test_pips_retry_warnings_mean_the_index_could_not_be_reached() -> None:
 
 def test_progress_counts_packages_and_says_when_it_installs(capsys: pytest.CaptureFixture[str]) -> None:
     progress = _environment._Progress()
-    for line in ["Obtaining file:///pack\n", "Collecting sqlalchemy>=2.1\n", "Collecting pytest\n",
-                 "Installing collected packages: sqlalchemy, pytest, kata\n", "Successfully installed ...\n"]:
+    for line in [
+        "Obtaining file:///pack\n",
+        "Collecting sqlalchemy>=2.1\n",
+        "Collecting pytest\n",
+        "Installing collected packages: sqlalchemy, pytest, kata\n",
+        "Successfully installed ...\n",
+    ]:
         progress.saw(line)
     progress.done(True)
     shown = capsys.readouterr().out
