@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
 from fixtures.database import Database
@@ -125,6 +126,15 @@ def test_attack_role_created_by_the_learners_own_engine(database_url: str, round
             conn.exec_driver_sql(f"CREATE ROLE {worker_role_name('own_engine')} NOLOGIN")
     finally:
         own.dispose()
+
+
+@PG
+@ROUNDS
+def test_attack_create_role_of_a_role_that_exists(connection, round_) -> None:
+    # Fails, but names a role: the harness must not drop the one it runs as.
+    me = connection.exec_driver_sql("SELECT current_user").scalar_one()
+    with pytest.raises(DBAPIError, match="already exists"):
+        connection.exec_driver_sql(f'CREATE ROLE "{me}"')
 
 
 # -- PostgreSQL: session state on connections that go back to the shared pool ---------------------
