@@ -83,6 +83,17 @@ def test_attack_user_version_after_a_raw_commit(connection, round_) -> None:
     connection.exec_driver_sql("COMMIT")  # behind SQLAlchemy's back: it still thinks it is in a transaction
 
 
+@LITE
+@ROUNDS
+def test_attack_wal_mode_set_in_the_file(database_url: str, round_) -> None:
+    own = create_engine(database_url)  # the learner's own engine, as a concurrency kata would make
+    try:
+        with own.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode = WAL").scalar() == "wal"
+    finally:
+        own.dispose()
+
+
 # -- PostgreSQL: roles (cluster-wide) -------------------------------------------------------------
 @PG
 @ROUNDS
@@ -235,6 +246,8 @@ def _problems_on(conn, worker_roles: str) -> list[str]:
             "FROM pragma_foreign_keys, pragma_query_only, pragma_recursive_triggers, "
             "pragma_reverse_unordered_selects, pragma_user_version"
         ).one()
+        if (mode := conn.exec_driver_sql("PRAGMA journal_mode").scalar()) != "delete":
+            problems.append(f"journal_mode {mode}")
         if tuple(pragmas) != (1, 0, 0, 0, 0):
             problems.append(f"pragmas foreign_keys, query_only, recursive_triggers, reverse_unordered_selects, "
                             f"user_version = {tuple(pragmas)}, expected (1, 0, 0, 0, 0)")
