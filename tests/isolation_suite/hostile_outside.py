@@ -21,7 +21,7 @@ from sqlalchemy.pool import Pool
 
 from fixtures.database import Database
 from fixtures.isolation import worker_role_name
-from tests.isolation_suite.conftest import HERE, LOGGING_AT_START
+from tests.isolation_suite.conftest import LOGGING_AT_START
 
 ROUNDS = pytest.mark.parametrize("round_", range(3))
 REFEREE = pytest.mark.parametrize("round_", range(6))
@@ -31,8 +31,10 @@ LITE = pytest.mark.backends("sqlite")
 
 def _marker(name: str) -> Path:
     import os
+    import tempfile
 
-    return HERE / f".{name}-{os.getpid()}"  # per worker: workers run side by side
+    # Per worker (workers run side by side), outside the pack: a late thread may write it after the run.
+    return Path(tempfile.gettempdir()) / f"kata-hostile-{name}-{os.getpid()}"
 
 
 FIRED = _marker("outside-listener-fired")
