@@ -1,0 +1,305 @@
+"""Tests for kata 11.2, fixtures. Run: pytest katas/11_testing/02_fixtures
+
+Your database_fixtures.py becomes the conftest.py of a small test run of the kata's own (pytest's
+`pytester`, in this process). Its tests use your fixtures; the kata watches what they do to the
+database (engines made, tables created, connections left open) and looks at the database from a
+connection of its own after the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.pool import Pool
+
+from fixtures.recording import recorder
+from fixtures.target import learner_path
+
+pytest_plugins = ["pytester"]
+
+LEARNER_FILE = "database_fixtures.py"
+MARKER = "kata_marker"
+
+INNER_TESTS = f"""
+from sqlalchemy import func, insert, select, text
+
+
+def count(bind, metadata):
+    return bind.execute(select(func.count()).select_from(metadata.tables["kata_entries"])).scalar_one()
+
+
+def test_1_the_connection_writes(db_connection, db_tables):
+    db_connection.execute(insert(db_tables.tables["kata_entries"]), [{{"label": "a"}}, {{"label": "b"}}])
+    assert count(db_connection, db_tables) == 2
+
+
+def test_2_the_session_writes_in_the_connection(db_session, db_connection, db_tables):
+    assert count(db_connection, db_tables) == 0, "LEAK: this test sees the rows of the test before it"
+    db_session.execute(insert(db_tables.tables["kata_entries"]), {{"label": "c"}})
+    db_session.flush()
+    assert count(db_connection, db_tables) == 1, "SHARED: db_connection does not see the row db_session wrote"
+
+
+def test_3_starts_empty_again(db_connection, db_tables):
+    assert count(db_connection, db_tables) == 0, "LEAK: this test sees the rows of the test before it"
+
+
+def test_4_the_database_is_the_kata_one(db_connection):
+    note = db_connection.execute(text("SELECT note FROM {MARKER}")).scalar_one()
+    assert note == "the kata's database", "DATABASE: " + repr(note)
+"""
+
+
+def kata_metadata() -> MetaData:
+    metadata = MetaData()
+    Table("kata_entries", metadata, Column("id", Integer, primary_key=True), Column("label", String(20)))
+    return metadata
+
+
+class Watcher:
+    """Gives the learner's conftest its two fixtures, and watches every engine used during the run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engines: list[Engine] = []
+        self.pools: list[Pool] = []
+        self.opened: list[Connection] = []
+        self.left_open: dict[str, int] = {}
+        self.creates: list[str] = []
+        event.listen(Engine, "engine_connect", self._connected)
+        event.listen(Engine, "before_cursor_execute", self._statement)
+
+    def close(self) -> None:
+        event.remove(Engine, "engine_connect", self._connected)
+        event.remove(Engine, "before_cursor_execute", self._statement)
+        for connection in self.opened:
+            connection.close()
+        for engine in self.engines:
+            engine.dispose()
+
+    def _connected(self, connection: Connection) -> None:
+        self.opened.append(connection)  # kept: an unclosed connection must not be garbage-collected quietly
+        if all(connection.engine.pool is not pool for pool in self.pools):
+            self.engines.append(connection.engine)
+            self.pools.append(connection.engine.pool)
+
+    def _statement(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if sql.lstrip().upper().startswith("CREATE TABLE"):
+            self.creates.append(" ".join(sql.split())[:60])
+
+    @pytest.fixture(scope="session")
+    def kata_database_url(self) -> str:
+        return self.url
+
+    @pytest.fixture(scope="session", name="kata_metadata")
+    def _kata_metadata(self) -> MetaData:
+        return kata_metadata()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+        try:
+            return (yield)
+        finally:
+            left = [connection for connection in self.opened if not connection.closed]
+            if left:
+                self.left_open[item.name] = len(left)
+                for connection in left:
+                    connection.close()
+            self.opened = [connection for connection in self.opened if not connection.closed]
+
+
+@dataclass
+class InnerRun:
+    outcomes: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+    engines: int = 0
+    disposed: bool = False
+    creates: list[str] = field(default_factory=list)
+    left_open: dict[str, int] = field(default_factory=dict)
+    tables_after: list[str] = field(default_factory=list)
+
+
+def _text(report: Any, limit: int = 1200) -> str:
+    text_ = str(report.longreprtext).strip().replace("conftest.py", LEARNER_FILE)
+    return text_ if len(text_) <= limit else "...\n" + text_[-limit:]
+
+
+@pytest.fixture
+def inner_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Iterator[InnerRun]:
+    """Run the kata's four tests through the learner's fixtures once, and report what happened."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setattr("sys.dont_write_bytecode", True)
+    outside = create_engine(database_url)
+    with outside.begin() as connection:
+        connection.execute(text(f"CREATE TABLE {MARKER} (note VARCHAR(40))"))
+        connection.execute(text(f"INSERT INTO {MARKER} (note) VALUES ('the kata''s database')"))
+    (pytester.path / "conftest.py").write_text(learner_path(__file__, LEARNER_FILE).read_text())
+    (pytester.path / "test_inner.py").write_text(INNER_TESTS)
+    watcher = Watcher(database_url)
+    run = InnerRun()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), recorder.log.paused():
+            hooks = pytester.inline_run("-p", "no:cacheprovider", "-q", "--tb=short", plugins=[watcher])
+        run.engines = len(watcher.engines)
+        run.disposed = all(engine.pool is not pool for engine, pool in zip(watcher.engines, watcher.pools))
+        run.creates = watcher.creates
+        run.left_open = watcher.left_open
+    finally:
+        watcher.close()
+    for report in hooks.getreports("pytest_collectreport"):
+        if report.failed:
+            run.collection_errors.append(_text(report))
+    for report in hooks.getreports("pytest_runtest_logreport"):
+        name = report.nodeid.split("::")[-1]
+        if report.failed:
+            run.outcomes[name] = "failed" if report.when == "call" else f"failed in {report.when}"
+            run.texts[name] = _text(report)
+        elif report.when == "call" and name not in run.outcomes:
+            run.outcomes[name] = "passed"
+    with outside.begin() as connection:
+        connection.execute(text(f"DROP TABLE {MARKER}"))
+        run.tables_after = sorted(inspect(connection).get_table_names())
+    outside.dispose()
+    yield run
+
+
+def require(condition: object, message: str) -> None:
+    if not condition:
+        pytest.fail(message, pytrace=False)
+
+
+def usable(run: InnerRun) -> None:
+    """Fail with the first thing that kept the fixtures from working at all."""
+    if run.collection_errors:
+        pytest.fail(
+            f"The kata's test run could not start with your {LEARNER_FILE} as its conftest.py:\n"
+            + "\n".join(run.collection_errors),
+            pytrace=False,
+        )
+    for name, text_ in run.texts.items():
+        if text_.rstrip().endswith("NotImplementedError"):
+            pytest.fail(
+                f"Your fixtures are not all written yet: {name} met NotImplementedError.\n{text_}",
+                pytrace=False,
+            )
+        if run.outcomes[name].startswith("failed in setup"):
+            pytest.fail(f"{name} could not even start with your fixtures:\n{text_}", pytrace=False)
+
+
+def inner_test_passed(run: InnerRun, name: str, story: str) -> None:
+    usable(run)
+    outcome = run.outcomes.get(name)
+    if outcome != "passed":
+        pytest.fail(
+            f"{story}\nThe kata's test {name} {outcome or 'did not run'}:\n{run.texts.get(name, '')}",
+            pytrace=False,
+        )
+
+
+# -- task 1 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(1)
+def test_one_engine_serves_the_whole_run(inner_run: InnerRun) -> None:
+    usable(inner_run)
+    require(
+        inner_run.engines == 1,
+        f"the run's four tests used {inner_run.engines} engines: make db_engine session-scoped "
+        "(@pytest.fixture(scope='session')), so that one engine and its pool serve every test",
+    )
+
+
+@pytest.mark.task(1)
+def test_the_engine_is_disposed_when_the_run_ends(inner_run: InnerRun) -> None:
+    usable(inner_run)
+    require(
+        inner_run.engines and inner_run.disposed,
+        "after the run, the engine's pool still held its connections: call engine.dispose() after the yield "
+        "of db_engine, so that the run leaves no connection open on the database",
+    )
+
+
+@pytest.mark.task(1)
+def test_the_engine_is_on_the_given_database(inner_run: InnerRun) -> None:
+    inner_test_passed(
+        inner_run,
+        "test_4_the_database_is_the_kata_one",
+        f"The test database holds a table {MARKER} that your fixtures do not see: build the engine from "
+        "kata_database_url, never from a URL of your own.",
+    )
+
+
+# -- task 2 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(2)
+def test_the_tables_are_created_once_and_dropped_at_the_end(inner_run: InnerRun) -> None:
+    usable(inner_run)
+    require(
+        len(inner_run.creates) == 1,
+        f"the run sent {len(inner_run.creates)} CREATE TABLE statement(s) for one table: db_tables should be "
+        f"session-scoped, creating the tables once for the whole run ({inner_run.creates})",
+    )
+    require(
+        "kata_entries" not in inner_run.tables_after,
+        "after the run, kata_entries is still in the database: drop the tables after the yield of db_tables "
+        f"(tables left: {inner_run.tables_after})",
+    )
+
+
+# -- task 3 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(3)
+def test_the_rows_of_one_test_are_gone_for_the_next(inner_run: InnerRun) -> None:
+    for name in ("test_1_the_connection_writes", "test_3_starts_empty_again"):
+        inner_test_passed(
+            inner_run,
+            name,
+            "A test saw the rows of the test before it: db_connection should begin a transaction before the "
+            "test and roll it back after.",
+        )
+
+
+@pytest.mark.task(3)
+def test_each_connection_is_closed_after_its_test(inner_run: InnerRun) -> None:
+    usable(inner_run)
+    require(
+        not inner_run.left_open,
+        f"these tests left connections open after their teardown: {inner_run.left_open}. Close the connection "
+        "at the end of db_connection (`with db_engine.connect() as connection:`).",
+    )
+
+
+# -- task 4 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.task(4)
+def test_the_session_works_inside_the_connection(inner_run: InnerRun) -> None:
+    inner_test_passed(
+        inner_run,
+        "test_2_the_session_writes_in_the_connection",
+        "db_session should work inside db_connection's transaction (bind it to db_connection), so that what it "
+        "flushes is seen through db_connection and rolled back with it.",
+    )
