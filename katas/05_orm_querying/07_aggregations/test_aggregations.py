@@ -56,6 +56,38 @@ def one_statement(queries: Any, what: str, *needed: str) -> None:
     )
 
 
+def order_by_keys(sql: str) -> list[str]:
+    """The keys of the statement's own ORDER BY (not a window's or a subquery's), as SQL text."""
+    depth, start = 0, None
+    for i, char in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and sql[i : i + 8].upper() == "ORDER BY":
+            start = i + 8
+    if start is None:
+        return []
+    keys, depth, current = [], 0, ""
+    for char in sql[start:]:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char == ",":
+            keys.append(current)
+            current = ""
+        else:
+            current += char
+    keys.append(re.split(r"\b(?:LIMIT|OFFSET|FETCH)\b", current, flags=re.IGNORECASE)[0])
+    return [key.strip() for key in keys if key.strip()]
+
+
+def sorted_in_sql(queries: Any, what: str, keys: int) -> None:
+    """The order, ties included, comes from the statement's ORDER BY: SQLite hands back groups and
+    ties in key or rowid order, so a missing tie-break (or a Python sort) would pass on the data."""
+    sent = order_by_keys(" ".join(queries.sql[0].split()))
+    assert len(sent) >= keys, (
+        f"sort in the database, ties included: the statement's ORDER BY should have {keys} keys ({what}), it has "
+        f"{sent or 'none'}. Without the tie-break, equal values come in whatever order the grouping left "
+        f"(here the id order by chance; on PostgreSQL, any order).\n{queries.listing()}"
+    )
+
+
 # -- task 1 -------------------------------------------------------------------------------------
 
 
@@ -94,7 +126,8 @@ def test_order_counts_include_customers_without_orders(
         f"(an outer join keeps them), most orders first, then by customer id: expected {expected[:3]}... "
         f"{expected[-2:]}, got {got[:3]}... {got[-2:]} ({len(expected)} expected, {len(got)} got)"
     )
-    one_statement(queries, "customers LEFT OUTER JOIN orders, GROUP BY the customer")
+    one_statement(queries, "customers LEFT OUTER JOIN orders, GROUP BY the customer", r"\bcount\s*\(")
+    sorted_in_sql(queries, "the number of orders descending, then the customer id", 2)
 
 
 # -- task 3 -------------------------------------------------------------------------------------
@@ -120,7 +153,8 @@ def test_revenue_per_category_sums_the_lines_of_orders_not_cancelled(
         "revenue_per_category() should sum quantity * unit_price per category over the lines of orders that are "
         f"not cancelled, highest first: expected {expected}, got {got}"
     )
-    one_statement(queries, "lines JOIN products JOIN orders, WHERE not cancelled, GROUP BY category")
+    one_statement(queries, "lines JOIN products JOIN orders, WHERE not cancelled, GROUP BY category", r"\bsum\s*\(")
+    sorted_in_sql(queries, "the revenue descending, then the category", 2)
 
 
 # -- task 4 -------------------------------------------------------------------------------------
@@ -156,6 +190,7 @@ def test_well_reviewed_keeps_products_with_enough_reviews(
         f"expected {expected[:4]}... ({len(expected)}), got {got[:4]}... ({len(got)})"
     )
     one_statement(queries, "GROUP BY product ... HAVING", r"\bGROUP BY\b", r"\bHAVING\b", r"\bORDER BY\b")
+    sorted_in_sql(queries, "the average descending, then the product id", 2)
 
 
 # -- task 5 -------------------------------------------------------------------------------------
@@ -196,3 +231,4 @@ def test_price_ranks_rank_within_each_category_with_ties(
     one_statement(
         queries, "a window function, rank() OVER (PARTITION BY category ORDER BY price DESC)", r"\bOVER\s*\("
     )
+    sorted_in_sql(queries, "the category, the rank, then the product id", 3)
