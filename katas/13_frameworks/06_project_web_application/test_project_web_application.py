@@ -25,8 +25,9 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    insert,
+    select,
 )
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -403,7 +404,7 @@ def test_list_tasks_answers_404_and_422(database_url: str, setup_engine: Engine)
 
 @pytest.mark.task(5)
 def test_update_task_changes_only_what_was_sent(database_url: str, setup_engine: Engine) -> None:
-    _, task_rows = fill(setup_engine, 3)
+    fill(setup_engine, 3)
     before = stored_tasks(setup_engine)
     with app_client(database_url) as client:
         done = client.patch("/tasks/3", json={"done": True})
