@@ -166,6 +166,11 @@ def test_register_customer_returns_the_row_with_the_database_defaults(
         f"The database's defaults here are status={status!r} and loyalty_points={points}: "
         "ask the database for them, do not guess them in Python"
     )
+    assert (stored["status"], stored["loyalty_points"]) == (status, points), (
+        f"the new customer was stored with status={stored['status']!r} and loyalty_points="
+        f"{stored['loyalty_points']}, but the database's defaults here are {status!r} and {points}: "
+        "leave those two columns out of the INSERT so the database fills them in"
+    )
 
 
 @pytest.mark.task(2)
