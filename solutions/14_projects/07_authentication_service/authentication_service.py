@@ -1,0 +1,263 @@
+"""Kata 14.7 (project): the sign-in service — passwords, roles and permissions, tokens, lockout.
+
+Given: the models (users, roles, permissions, API tokens), the exceptions and the constants.
+You write: register, has_permission, permissions_of, login, token_digest, issue_token,
+user_for_token, revoke_token and authorize.
+
+Every function takes the `PasswordHasher` it hashes with (the service builds one from its
+configuration; the tests pass a cheap one) and, where time matters, `now`: the current time as a
+naive UTC datetime, passed in so that the clock is the caller's (and the tests') to control.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+MAX_FAILED_LOGINS = 5  # this many failures in a row lock the account
+TOKEN_LIFETIME = timedelta(hours=1)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+user_roles = Table(
+    "user_roles",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+role_permissions = Table(
+    "role_permissions",
+    Base.metadata,
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission_id", ForeignKey("permissions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Permission(Base):
+    __tablename__ = "permissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # "posts:publish"
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    permissions: Mapped[list[Permission]] = relationship(secondary=role_permissions)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised: stripped, lower-case
+    password_hash: Mapped[str] = mapped_column(String(255))  # an argon2 hash string, never the password
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex digest of the token
+    expires_at: Mapped[datetime] = mapped_column(DateTime())  # naive UTC; valid while now < expires_at
+    user: Mapped[User] = relationship()
+
+
+class AuthError(Exception):
+    """Something the sign-in service refuses; the subclasses say what."""
+
+
+class EmailTaken(AuthError):
+    """Another user already has this email."""
+
+
+class InvalidCredentials(AuthError):
+    """Wrong email or password: the same error (and message) for both, so nobody learns which emails exist."""
+
+
+class AccountLocked(AuthError):
+    """Too many failed logins in a row: the account is refused even with the right password."""
+
+
+class Unauthenticated(AuthError):
+    """No valid token: unknown, revoked or expired."""
+
+
+class Forbidden(AuthError):
+    """A valid token whose user lacks the permission."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# -- task 1: passwords ------------------------------------------------------------------------------
+
+
+def register(session: Session, hasher: PasswordHasher, email: str, password: str) -> User:
+    """Add and flush a user with the normalised email and the argon2 hash of the password made by
+    `hasher` (never the password itself). EmailTaken if the email (after normalising) is taken; the
+    session stays usable, with its earlier work intact."""
+    # BEGIN SOLUTION
+    user = User(email=normalise_email(email), password_hash=hasher.hash(password))
+    try:
+        # The unique constraint decides (no check-then-insert race); the savepoint undoes only this insert.
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise EmailTaken("this email is already registered") from None
+    return user
+    # END SOLUTION
+
+
+# -- task 2: roles and permissions ------------------------------------------------------------------
+
+
+def has_permission(session: Session, user_id: int, permission: str) -> bool:
+    """Whether one of the user's roles grants the permission: ONE SELECT, whatever the number of roles."""
+    # BEGIN SOLUTION
+    granted = (
+        select(Permission.id)
+        .join(role_permissions, role_permissions.c.permission_id == Permission.id)
+        .join(user_roles, user_roles.c.role_id == role_permissions.c.role_id)
+        .where(user_roles.c.user_id == user_id, Permission.name == permission)
+        .exists()
+    )
+    return bool(session.scalar(select(granted)))
+    # END SOLUTION
+
+
+def permissions_of(session: Session, user_id: int) -> list[str]:
+    """The names of every permission the user's roles grant, each once, sorted: ONE SELECT."""
+    # BEGIN SOLUTION
+    return list(
+        session.scalars(
+            select(Permission.name)
+            .join(role_permissions, role_permissions.c.permission_id == Permission.id)
+            .join(user_roles, user_roles.c.role_id == role_permissions.c.role_id)
+            .where(user_roles.c.user_id == user_id)
+            .distinct()  # two roles may grant the same permission
+            .order_by(Permission.name)
+        )
+    )
+    # END SOLUTION
+
+
+# -- task 3: login and lockout ------------------------------------------------------------------------
+
+
+def login(session: Session, hasher: PasswordHasher, email: str, password: str) -> User:
+    """Check the email and password and return the user.
+
+    - Unknown email or wrong password: InvalidCredentials (the same message for both). A wrong
+      password adds 1 to the user's failed_logins, computed by the database, and COMMITS it before
+      raising (the request handler rolls back when it sees an exception: the count must survive).
+    - failed_logins >= MAX_FAILED_LOGINS: AccountLocked, before the password is even checked.
+    - Success: failed_logins back to 0, and a hash made with other parameters than `hasher`'s is
+      replaced by a new one; flushed (the caller commits).
+    """
+    # BEGIN SOLUTION
+    user = session.scalars(select(User).where(User.email == normalise_email(email))).one_or_none()
+    if user is None:
+        raise InvalidCredentials("wrong email or password")
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        raise AccountLocked("too many failed logins: this account is locked")
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        # "failed_logins + 1" computed by the database: a failure counted by another request between
+        # our SELECT and this UPDATE is kept (a Python `user.failed_logins += 1` would overwrite it).
+        session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+        session.commit()
+        raise InvalidCredentials("wrong email or password") from None
+    user.failed_logins = 0
+    if hasher.check_needs_rehash(user.password_hash):
+        # The only moment the plain password is at hand: upgrade the hash to today's parameters.
+        user.password_hash = hasher.hash(password)
+    session.flush()
+    return user
+    # END SOLUTION
+
+
+# -- task 4: tokens ---------------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 hex digest of the token (64 characters): what the database keeps instead of the token."""
+    # BEGIN SOLUTION
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # END SOLUTION
+
+
+def issue_token(session: Session, user_id: int, now: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    """Make a random token (at least 32 random bytes), store ONLY its digest with expires_at =
+    now + lifetime, flush, and return the token itself (the one time it exists in the clear)."""
+    # BEGIN SOLUTION
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user_id, token_hash=token_digest(token), expires_at=now + lifetime))
+    session.flush()
+    return token
+    # END SOLUTION
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The user of a token that is stored and not expired at `now` (valid while now < expires_at),
+    else None. Looked up by the token's digest in SQL; digests compared with hmac.compare_digest."""
+    # BEGIN SOLUTION
+    digest = token_digest(token)
+    row = session.execute(
+        select(ApiToken.token_hash, User)
+        .join(ApiToken.user)
+        .where(ApiToken.token_hash == digest, ApiToken.expires_at > now)  # expiry decided in SQL
+    ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    user: User = row.User
+    return user
+    # END SOLUTION
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Delete the token (found by its digest); True if there was one. Flushed."""
+    # BEGIN SOLUTION
+    result = session.execute(
+        delete(ApiToken).where(ApiToken.token_hash == token_digest(token)).returning(ApiToken.id)
+    )
+    return result.first() is not None
+    # END SOLUTION
+
+
+# -- task 5: put together ---------------------------------------------------------------------------------
+
+
+def authorize(session: Session, token: str, permission: str, now: datetime) -> User:
+    """The token's user if the token is valid at `now` and the user has the permission.
+
+    Unauthenticated for an unknown, revoked or expired token; Forbidden when the permission is
+    missing. At most two SELECTs, whatever the number of roles.
+    """
+    # BEGIN SOLUTION
+    user = user_for_token(session, token, now)
+    if user is None:
+        raise Unauthenticated("no valid token")
+    if not has_permission(session, user.id, permission):
+        raise Forbidden(f"missing permission {permission!r}")
+    return user
+    # END SOLUTION
