@@ -56,6 +56,18 @@ def money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
 
 
+def computed_in_sql(queries: Any, what: str, *needed: str) -> None:
+    """The one statement does the work: a SELECT that fetches the rows for a Python loop fits the
+    budget too, so the aggregate (or the filter) must be in the SQL sent."""
+    sql = " ".join(queries.sql[-1].split())
+    missing = [word for word in needed if not re.search(word, sql, re.IGNORECASE)]
+    assert not missing, (
+        f"the database should do the work ({what}); the SQL sent lacks {[m.replace(chr(92), '') for m in missing]}: "
+        "fetching the rows and adding, counting, filtering or cutting them in Python is not the lesson (and reads "
+        f"every row of a table that only grows).\n{queries.listing()}"
+    )
+
+
 # -- task 1 -------------------------------------------------------------------------------------
 
 
@@ -77,6 +89,7 @@ def test_top_customers_are_the_biggest_spenders(
     with queries.budget(1, because="one SELECT with joins, GROUP BY, ORDER BY and LIMIT"):
         report = project.top_customers(session, limit)
     got = [(t.name, t.email, t.orders, money(t.spent)) for t in report]
+    computed_in_sql(queries, "sum() per customer, and the LIMIT", r"\bsum\s*\(", r"\bLIMIT\b")
     order_by = re.search(r"\bORDER BY\b(.*)$", " ".join(queries.sql[-1].split()), re.IGNORECASE)
     assert order_by and re.search(r"id\b", order_by.group(1), re.IGNORECASE), (
         "two customers who spent the same amount should come lower customer id first, and only an ORDER BY "
@@ -108,6 +121,7 @@ def test_monthly_revenue_has_twelve_months(session: Session, shop_rows: int, que
     with queries.budget(1, because="one SELECT grouped by month; the empty months are filled in Python"):
         report = project.monthly_revenue(session, year)
     got = [(r.month, r.orders, money(r.revenue)) for r in report]
+    computed_in_sql(queries, "sum() and count() per month", r"\bsum\s*\(", r"\bcount\s*\(")
     assert got == expected, (
         f"monthly_revenue({year}) should give the 12 months of {year} as 'YYYY-MM', in order, with the paid or "
         f"shipped orders placed that month and their revenue (0 for a month without any): expected {expected}, "
@@ -140,6 +154,11 @@ def test_never_sold_lists_products_without_a_counted_line(
     )
     with queries.budget(1, because="one SELECT ... WHERE NOT EXISTS (or an outer join)"):
         got = list(project.never_sold(session))
+    computed_in_sql(
+        queries,
+        "leave out the sold products in the statement: NOT EXISTS, NOT IN, an outer join ... IS NULL, EXCEPT or HAVING",
+        r"\bNOT\b|\bIS NULL\b|\bEXCEPT\b|\bHAVING\b",
+    )
     assert got == expected, (
         f"never_sold() should return the sorted skus of the products on no line of a paid or shipped order "
         f"(those only on pending or cancelled orders, {only_uncounted}, were never sold either): expected "
@@ -178,6 +197,7 @@ def test_product_performance_does_not_multiply_lines_by_reviews(
     ]
     with queries.budget(1, because="one SELECT: products outer-joined to two aggregated subqueries"):
         report = project.product_performance(session, category)
+    computed_in_sql(queries, "sum() of the units and revenue, count() of the reviews", r"\bsum\s*\(", r"\bcount\s*\(")
     got = [
         (
             r.sku,
