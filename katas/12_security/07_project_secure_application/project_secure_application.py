@@ -1,0 +1,111 @@
+"""Kata 12.7 (project): a secure user store — hashed passwords, encrypted PII, injection-proof search,
+secret-free audit logs.
+
+The keys, the hasher, the errors and the models are given; write the type and the functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+import argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet
+from sqlalchemy import Dialect, ForeignKey, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+audit_log = logging.getLogger("bookshop.audit")
+
+# From a secret store in production; fixed here so the tests can check the stored data.
+DATA_KEY = b"m0gb5QylO0FYdUmPq0SX0c9s8WwU9v4YbA1BGHjKB7k="
+LOOKUP_KEY = bytes.fromhex("9f1c2e4d6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d")
+# CHEAPEST keeps the tests fast; production uses PasswordHasher() (RFC 9106 low-memory defaults).
+password_hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+
+
+class AlreadyRegistered(Exception):
+    """The username or the email is taken (the message says neither)."""
+
+
+class UnknownSortKey(ValueError):
+    """A sort key off the allow-list."""
+
+
+class EncryptedString(TypeDecorator[str]):
+    """TODO (task 1): store the text as a Fernet token made with `key`; NULL stays NULL."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, key: bytes, length: int = 500) -> None:
+        super().__init__(length)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)  # public, shown on reviews
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(EncryptedString(DATA_KEY))
+    email_digest: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC of the normalised email
+    password_hash: Mapped[str] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id!r}, username={self.username!r})"
+
+
+class AuditEntry(Base):
+    """Who did what, for the security team; never a password, an email or a typed-in username."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(50))
+
+
+# TODO: helpers of your own (an allow-list, the email digest, an audit writer) may go here.
+
+
+def create_user(session: Session, username: str, email: str, password: str, display_name: str) -> User:
+    """Add and flush a user: the email normalised (stripped, lower-case) and encrypted, its HMAC digest
+    (LOOKUP_KEY, SHA-256, hex), an argon2 hash of the password. Audit "user.created" for the new id.
+
+    A taken username or email (after normalising) raises `AlreadyRegistered`, which names neither and
+    chains no database error; nothing is added then (no user, no audit entry) and the session goes on.
+    """
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the user if the password is right, else None (unknown username, wrong password, unreadable
+    hash). Audit "login.succeeded" or "login.failed" with the user's id (None for an unknown username)."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+def change_password(session: Session, user_id: int, old_password: str, new_password: str) -> bool:
+    """Replace the password hash if `old_password` is right; audit "password.changed" and return True.
+    Otherwise change nothing, audit "password.change_refused" and return False."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+def search_users(session: Session, text: str, sort: str = "username", descending: bool = False) -> list[str]:
+    """Return the usernames whose username or display name contains `text` (ignoring ASCII case; % and _
+    are plain characters), ordered by `sort` ("username", "display_name" or "joined" — the order of
+    creation), reversed when `descending`, ties by username ascending. Another `sort` raises
+    `UnknownSortKey` before any SQL is sent. The text reaches the database only as a bound value."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
