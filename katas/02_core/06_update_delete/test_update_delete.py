@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -40,7 +41,9 @@ products = Table(
 orders = Table(
     "orders",
     schema,
-    Column("id", Integer, primary_key=True),
+    # BIGINT, not INTEGER: on SQLite the id is then not the rowid, so the orders can lie in the
+    # table in another order than their ids (see the shop fixture), as they may on PostgreSQL.
+    Column("id", BigInteger, primary_key=True),
     Column("customer", String(100), nullable=False),
     Column("status", String(20), nullable=False),
     Column("total_cents", Integer, nullable=False),
@@ -105,7 +108,9 @@ def shop(connection: Connection) -> Connection:
     """The products, orders and order lines above, inside the test's rolled-back transaction."""
     schema.create_all(connection)
     connection.execute(insert(products), PRODUCTS)
-    connection.execute(insert(orders), ORDERS)
+    # Newest first: a scan of the table (and an UPDATE ... RETURNING without a sort) meets the
+    # orders in descending id order, on SQLite too.
+    connection.execute(insert(orders), list(reversed(ORDERS)))
     connection.execute(insert(order_lines), LINES)
     return connection
 
