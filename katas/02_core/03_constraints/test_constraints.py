@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -392,4 +393,42 @@ def test_try_enroll_lets_errors_that_are_not_constraint_violations_through(conne
         f"try_enroll(1, 'CS101', '2024-FALL') returned {result!r}: a term too long for String(6) is a "
         "DataError, a bug in the caller, not a refusal by a constraint. Catch IntegrityError only, and let "
         "every other error through."
+    )
+
+
+@pytest.mark.task(4)
+def test_try_enroll_rolls_a_refused_insert_back_to_a_savepoint(connection: Connection, queries: Any) -> None:
+    seeded(connection, "students", "courses", "enrollments")
+    connection.execute(text(INSERT_ENROLLMENT), [enrollment(1, "CS101", "2024F")])
+    queries.clear()
+    refused = constraints.try_enroll(connection, 1, "CS101", "2024F")
+    assert refused is False, f"Ada is already enrolled in CS101 2024F: try_enroll() should return False, not {refused!r}"
+    control = [s.sql.strip() for s in queries.all_statements if s.is_transaction_control]
+    savepoints = [sql for sql in control if re.match(r"SAVEPOINT\b", sql, re.IGNORECASE)]
+    rolled_back = [sql for sql in control if re.match(r"ROLLBACK\s+TO\b", sql, re.IGNORECASE)]
+    # SQLite carries on after a failed statement, so only the statements sent can tell that the
+    # failure was confined: on PostgreSQL the same code would leave the transaction aborted.
+    assert savepoints and rolled_back, (
+        "the refused INSERT should run inside a savepoint (connection.begin_nested()) that is rolled back "
+        "when the database refuses it. SQLite lets a transaction go on after a failed statement, "
+        "PostgreSQL does not: without the savepoint the caller's transaction is unusable there. "
+        f"Transaction control sent: {control or 'none'}; statements:\n{queries.listing()}"
+    )
+
+
+@pytest.mark.task(4)
+def test_try_enroll_lets_a_missing_table_through(connection: Connection) -> None:
+    seeded(connection, "students", "courses", "enrollments")
+    # A database nobody migrated: no enrollments table. That is a bug to report, not a refusal.
+    connection.execute(text("DROP TABLE enrollments"))
+    try:
+        result = constraints.try_enroll(connection, 1, "CS101", "2025S")
+    except exc.IntegrityError as error:
+        pytest.fail(f"a missing table is not a constraint violation, yet an IntegrityError came out: {error.orig}")
+    except exc.DBAPIError:
+        return
+    pytest.fail(
+        f"try_enroll() returned {result!r} although the enrollments table does not exist: that error "
+        "is not a refusal by a constraint. Catch IntegrityError only (not Exception or DBAPIError) and "
+        "let every other error reach the caller."
     )
