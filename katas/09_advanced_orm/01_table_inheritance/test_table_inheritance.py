@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -76,6 +77,10 @@ CLASS_OF_KIND = {"card": "CardPayment", "transfer": "BankTransfer", "payment": "
 def make_tables(session: Session) -> None:
     """Create the learner's tables (inside the test, so a broken model fails the test, not its set-up)."""
     table_inheritance.Base.metadata.create_all(session.connection())
+    # Configure the mappers now, as an application does before its first query: an AbstractConcreteBase
+    # is mapped (its UNION built) only then, and without this a test run alone would depend on an
+    # earlier test having configured them.
+    table_inheritance.Base.registry.configure()
 
 
 def require_columns(session: Session, table: str, columns: set[str], task: int) -> None:
@@ -114,6 +119,16 @@ def column_names(session: Session, table: str) -> set[str]:
 
 def kinds_of(objects: Any) -> list[tuple[Any, str]]:
     return [(getattr(o, "id", None), type(o).__name__) for o in objects]
+
+
+def assert_ordered_by_the_database(queries: Any, what: str) -> None:
+    """SQLite reads these tables in id order whatever the query says (the id is the rowid), so a
+    missing ORDER BY passes on the data: check the statement asked for the order."""
+    sql = " ".join(queries.sql[-1].split())
+    assert re.search(r"\bORDER BY\b[^()]*$", sql, re.IGNORECASE), (
+        f"{what} should come by id because the SELECT says so (order_by(...)): without an ORDER BY the rows "
+        f"come in whatever order the database reads them, by chance the id order on SQLite.\n{queries.listing()}"
+    )
 
 
 # -- task 1: single table ---------------------------------------------------------------------
@@ -345,6 +360,7 @@ def test_payments_with_details_loads_subclass_columns_in_one_query(session: Sess
         "SELECT (outer joins to both child tables); without it each card or transfer loads its own "
         "columns with one more SELECT when they are first read",
     )
+    assert_ordered_by_the_database(queries, "payments_with_details()")
 
 
 @pytest.mark.task(4)
@@ -378,6 +394,7 @@ def test_find_payments_filters_on_subclass_columns_in_one_query(
     queries.assert_count(
         1, because="the database filters on last4 and iban itself: one SELECT through with_polymorphic(...)"
     )
+    assert_ordered_by_the_database(queries, f"find_payments({text!r})")
     assert any(text in str(value) for value in queries.values_sent()), (
         f"the SELECT should carry {text!r} as a bound parameter of its WHERE: the database filters on the "
         "subclass columns, rather than Python filtering every payment after loading them all"
