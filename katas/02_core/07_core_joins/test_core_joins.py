@@ -24,7 +24,9 @@ Table(
     "employees", schema,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(50), nullable=False, unique=True),
-    Column("department_id", ForeignKey("departments.id"), nullable=True),
+    # Indexed: SQLite then finds a department's people through this index, in rowid (hiring) order,
+    # so an ORDER BY without the employee's name shows it (its automatic index would sort them).
+    Column("department_id", ForeignKey("departments.id"), nullable=True, index=True),
     Column("manager_id", ForeignKey("employees.id"), nullable=True),
 )
 Table(
@@ -60,14 +62,15 @@ class Company:
 
 
 # Legal has nobody; Dev has no department; Ada has no manager; Cosmos has nobody;
-# Brian has two badges, Chloe/Dev/Erin none, two badges belong to nobody.
+# Brian has two badges, Chloe/Dev/Erin none, two badges belong to nobody; Erin alone is on Apollo II.
 SMALL_FIRM = Company(
     departments=[(1, "Engineering"), (2, "Sales"), (3, "Legal")],
     employees=[
         (1, "Ada", 1, None), (2, "Brian", 1, 1), (3, "Chloe", 2, 1), (4, "Dev", None, 3), (5, "Erin", 2, 3),
     ],
-    projects=[(1, "Apollo"), (2, "Borealis"), (3, "Cosmos")],
-    assignments=[(2, 1), (4, 1), (3, 1), (1, 2), (5, 2)],
+    # "Apollo II" is another project: a name is matched whole, not as a prefix or pattern.
+    projects=[(1, "Apollo"), (2, "Borealis"), (3, "Cosmos"), (4, "Apollo II")],
+    assignments=[(2, 1), (4, 1), (3, 1), (1, 2), (5, 2), (5, 4)],
     badges=[("B-001", 1), ("B-002", 2), ("B-003", 2), ("B-900", None), ("B-901", None)],
 )
 # Different names, ids and shape: two people without a department, two empty departments,
