@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,8 @@ MEMBERS = [
         (5, "Ed", "Sheeran", None, 0, 30),
         (6, "Flo", "Jo", None, 999, -99_999),
         (7, "Gus", "Grissom", "Astro", 250, 150),
+        (8, "Hal", "Jordan", "", 100, -100),  # an empty nickname is not NULL: it is shown (as '')
+        (9, "Ida", "Wells", "Ida  B ", 1000, 200),  # spaces are the nickname's own: kept as they are
     ]
 ]
 D = datetime.date
@@ -95,6 +98,13 @@ def in_sql(build: Callable[[], Any], what: str) -> Any:
     )
 
 
+def sorted_by_the_statement(sql: str) -> bool:
+    """True when the statement itself (not a subquery of it) has an ORDER BY."""
+    while re.search(r"\([^()]*\)", sql):
+        sql = re.sub(r"\([^()]*\)", "", sql)
+    return bool(re.search(r"\bORDER\s+BY\b", sql, re.IGNORECASE))
+
+
 def member(**overrides: Any) -> Any:
     values = {"first_name": "Ann", "last_name": "Other", "nickname": None, "points": 0, "balance_cents": 0}
     values.update(overrides)
@@ -136,7 +146,7 @@ def test_is_overdrawn_and_yearly_cents_in_a_query(gym: Session) -> None:
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize("row", MEMBERS, ids=[display(m) for m in MEMBERS])
+@pytest.mark.parametrize("row", MEMBERS, ids=[repr(display(m)) for m in MEMBERS])
 def test_display_name_on_an_object(row: dict[str, Any]) -> None:
     m = member(**{k: v for k, v in row.items() if k != "id"})
     assert m.display_name == display(row), (
@@ -157,6 +167,20 @@ def test_display_name_is_computed_by_the_database(gym: Session) -> None:
     )
     found = gym.scalars(select(M.id).where(M.display_name == "Ada Lovelace")).all()
     assert list(found) == [1], f"where(Member.display_name == 'Ada Lovelace') should find member 1, got {list(found)}"
+
+
+@pytest.mark.task(2)
+def test_display_name_agrees_in_python_and_in_sql(gym: Session) -> None:
+    """The two sides of a hybrid are two implementations: on every row, NULL and '' included, they must agree."""
+    M = hybrid_properties.Member
+    in_database = {i: name for i, name in gym.execute(in_sql(lambda: select(M.id, M.display_name), "Member.display_name"))}
+    on_objects = {m.id: m.display_name for m in gym.scalars(select(M))}
+    differ = {i: (on_objects[i], in_database.get(i)) for i in on_objects if on_objects[i] != in_database.get(i)}
+    assert not differ, (
+        "display_name should give the same answer on an object (Python) and in a query (SQL); for these members "
+        f"(id: (Python, SQL)) it does not: {differ}. A nickname of '' is not None: it is shown as it is, by both "
+        "sides (`if self.nickname:` treats it as missing, coalesce() does not)."
+    )
 
 
 # -- task 3 -----------------------------------------------------------------------------------
@@ -245,6 +269,10 @@ def test_leaderboard_filters_and_sorts_in_one_query(gym: Session, queries: Any, 
     expected = sorted(display(m) for m in MEMBERS if tier(m["points"]) == wanted)
     assert list(got) == expected, f"leaderboard({wanted!r}) should be {expected}, got {list(got)}"
     queries.assert_count(1, because="one SELECT, filtered with Member.tier and ordered by Member.display_name")
+    assert sorted_by_the_statement(queries.sql[0]), (
+        "the database sorts: the SELECT should end with ORDER BY display_name (order_by(Member.display_name)), "
+        f"not leave the order to chance or to a Python sort.\n{queries.listing()}"
+    )
     assert wanted in queries.values_sent(), (
         f"the tier {wanted!r} should be a bound parameter of the SELECT's WHERE: the database filters, "
         "not Python after loading every member"
@@ -261,3 +289,7 @@ def test_members_active_on_a_day(gym: Session, queries: Any, day: datetime.date)
         f"members_active_on({day}) should return members {expected}, each once, by id; got {got}"
     )
     queries.assert_count(1, because="one SELECT that uses Subscription.active_on(day) in SQL")
+    assert sorted_by_the_statement(queries.sql[0]), (
+        "the members should come by id because the SELECT says so (order_by(Member.id)): SQLite happens to read "
+        f"them in id order, PostgreSQL need not.\n{queries.listing()}"
+    )
