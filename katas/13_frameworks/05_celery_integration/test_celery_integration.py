@@ -119,8 +119,18 @@ def use_gateway(monkeypatch: pytest.MonkeyPatch, failures: int) -> FakeGateway:
 
 def run(celery_app: Any, *args: Any) -> Any:
     """The task run with apply() (in this thread, retries included) on the test's Celery app."""
-    task = celery_app.tasks[celery_integration.pay_order.name]
-    return task.apply(args=args)
+    return registered(celery_app).apply(args=args)
+
+
+def registered(celery_app: Any) -> Any:
+    """pay_order as the test's Celery app knows it (a @shared_task is registered on every app)."""
+    name = getattr(celery_integration.pay_order, "name", None)
+    if name not in celery_app.tasks:
+        pytest.fail(
+            f"pay_order is not a task of the test's Celery app (name {name!r}): keep the stub's @shared_task "
+            "decorator (a task bound to one Celery app of your own is not seen by the tests' app)"
+        )
+    return celery_app.tasks[name]
 
 
 def outcome(result: Any) -> str:
@@ -292,7 +302,7 @@ def test_a_worker_runs_the_task_and_its_retries(
     from celery.contrib.testing.worker import start_worker
 
     gateway = use_gateway(monkeypatch, failures=2)
-    task = celery_app.tasks[celery_integration.pay_order.name]  # registered before the worker starts
+    task = registered(celery_app)  # registered before the worker starts
     # One worker for this one test (the solo pool, in a thread): stopping it costs a few seconds.
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         paid = task.delay(1).get(timeout=10, interval=0.01)
