@@ -37,8 +37,13 @@ BOOKS = [
     {"title": "Children of Dune", "author": "Frank Herbert", "price_cents": 1200, "year": 1976},
     {"title": "Ulysses", "author": "James Joyce", "price_cents": 1500, "year": 1922},
     {"title": "Caf\u00e9 Society", "author": "Zo\u00eb \u00c4mmer", "price_cents": 1200, "year": 1999},
-    {"title": "Mr. Robot's Diary -- vol. 1", "author": "Robert'); DROP TABLE books;--", "price_cents": 300, "year": 1965},
-    {"title": "Quotes \"and\" /* comments */", "author": "x' OR '1'='1", "price_cents": 400, "year": 2010},
+    {
+        "title": "Mr. Robot's Diary -- vol. 1",
+        "author": "Robert'); DROP TABLE books;--",
+        "price_cents": 300,
+        "year": 1965,
+    },
+    {"title": 'Quotes "and" /* comments */', "author": "x' OR '1'='1", "price_cents": 400, "year": 2010},
     {"title": "Three Cats", "author": "Anon", "price_cents": 650, "year": 2015},
 ]
 PUBLIC = {"title": "title", "author": "author", "price": "price_cents", "year": "year"}
@@ -72,7 +77,9 @@ HOSTILE = [
 ]
 
 # Hostile building blocks glued to ordinary text; NUL is left out here (see the NUL test).
-PIECES = st.sampled_from(["'", "''", '"', ";", "--", "/*", "*/", "%", "_", "\\", " OR 1=1", "ë", "€", "書", "\U0001f600"])
+PIECES = st.sampled_from(
+    ["'", "''", '"', ";", "--", "/*", "*/", "%", "_", "\\", " OR 1=1", "ë", "€", "書", "\U0001f600"]
+)
 ASCII_AND_CASELESS = st.characters(
     codec="utf-8", exclude_characters="\x00", categories=["Nd", "P", "S", "Zs"]
 ) | st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
@@ -134,8 +141,12 @@ def assert_bound(function_name: str, value: str, sql: list[str], benign_sql: lis
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("author", ["Flann O'Brien", "Robert'); DROP TABLE books;--", "x' OR '1'='1", "Zo\u00eb \u00c4mmer"])
-def test_titles_by_author_finds_authors_whose_names_look_like_sql(shop: Connection, queries: QueryLog, author: str) -> None:
+@pytest.mark.parametrize(
+    "author", ["Flann O'Brien", "Robert'); DROP TABLE books;--", "x' OR '1'='1", "Zo\u00eb \u00c4mmer"]
+)
+def test_titles_by_author_finds_authors_whose_names_look_like_sql(
+    shop: Connection, queries: QueryLog, author: str
+) -> None:
     titles, _, values = call_and_record(queries, sip.titles_by_author, shop, author)
     assert titles == expected_by_author(author), (
         f"titles_by_author({author!r}) should return {expected_by_author(author)} (that author's books, by title), "
@@ -148,8 +159,12 @@ def test_titles_by_author_finds_authors_whose_names_look_like_sql(shop: Connecti
 
 
 @pytest.mark.task(1)
-@pytest.mark.parametrize("attack", ["' OR '1'='1", "x' OR 1=1 --", "' UNION SELECT title FROM books --", "Anon' --"])
-def test_titles_by_author_does_not_let_input_change_the_query(shop: Connection, queries: QueryLog, attack: str) -> None:
+@pytest.mark.parametrize(
+    "attack", ["' OR '1'='1", "x' OR 1=1 --", "' UNION SELECT title FROM books --", "Anon' --"]
+)
+def test_titles_by_author_does_not_let_input_change_the_query(
+    shop: Connection, queries: QueryLog, attack: str
+) -> None:
     titles, _, _ = call_and_record(queries, sip.titles_by_author, shop, attack)
     assert titles == [], (
         f"no author is called {attack!r}, so titles_by_author should return [], got {titles}: the input "
@@ -174,7 +189,9 @@ def test_titles_by_author_sends_hostile_input_only_as_a_bound_parameter(
 
 
 @pytest.mark.task(1)
-def test_a_nul_character_is_bound_and_refused_honestly_per_backend(shop: Connection, queries: QueryLog) -> None:
+def test_a_nul_character_is_bound_and_refused_honestly_per_backend(
+    shop: Connection, queries: QueryLog
+) -> None:
     author = "Anon\x00' OR '1'='1"
     if shop.dialect.name == "postgresql":
         # PostgreSQL's text cannot hold NUL: psycopg refuses the bound value before sending it.
@@ -182,7 +199,9 @@ def test_a_nul_character_is_bound_and_refused_honestly_per_backend(shop: Connect
             sip.titles_by_author(shop, author)
     else:
         titles, _, values = call_and_record(queries, sip.titles_by_author, shop, author)
-        assert titles == [], f"no author's name contains a NUL character, so the result should be [], got {titles}"
+        assert titles == [], (
+            f"no author's name contains a NUL character, so the result should be [], got {titles}"
+        )
         assert author in values, f"the NUL-carrying name should be a bound value; values sent: {values}"
 
 
@@ -258,13 +277,26 @@ def test_books_sorted_orders_by_each_allowed_key_with_ties_by_title(
 @pytest.mark.task(3)
 @pytest.mark.parametrize(
     "sort",
-    ["price_cents", "id", "Title", "title desc", "title; DROP TABLE books", "(SELECT 1)", "1", "__table__", "metadata", ""],
+    [
+        "price_cents",
+        "id",
+        "Title",
+        "title desc",
+        "title; DROP TABLE books",
+        "(SELECT 1)",
+        "1",
+        "__table__",
+        "metadata",
+        "",
+    ],
 )
 def test_books_sorted_refuses_keys_off_the_allow_list(shop: Connection, queries: QueryLog, sort: str) -> None:
     queries.clear()
     with pytest.raises(sip.UnknownSortKey) as raised:
         sip.books_sorted(shop, sort)
-    assert isinstance(raised.value, ValueError), "UnknownSortKey should be a ValueError (it is given that way)"
+    assert isinstance(raised.value, ValueError), (
+        "UnknownSortKey should be a ValueError (it is given that way)"
+    )
     assert queries.count == 0, (
         f"books_sorted({sort!r}) should refuse before any SQL is sent, but it sent:\n{queries.listing()}"
     )
@@ -275,7 +307,10 @@ def test_books_sorted_refuses_keys_off_the_allow_list(shop: Connection, queries:
 
 
 @pytest.mark.task(4)
-@pytest.mark.parametrize("columns", [["title"], ["price", "title"], ["year", "author", "price"], ["author", "title", "year", "price"]])
+@pytest.mark.parametrize(
+    "columns",
+    [["title"], ["price", "title"], ["year", "author", "price"], ["author", "title", "year", "price"]],
+)
 def test_book_rows_selects_exactly_the_allowed_columns_asked_for(
     shop: Connection, queries: QueryLog, columns: list[str]
 ) -> None:
@@ -298,13 +333,24 @@ def test_book_rows_selects_exactly_the_allowed_columns_asked_for(
 @pytest.mark.task(4)
 @pytest.mark.parametrize(
     "columns",
-    [["title", "price_cents"], ["id"], ["title", "password"], ["author", "title FROM books; --"], ["*"], ["Title"]],
+    [
+        ["title", "price_cents"],
+        ["id"],
+        ["title", "password"],
+        ["author", "title FROM books; --"],
+        ["*"],
+        ["Title"],
+    ],
 )
-def test_book_rows_refuses_unknown_column_names(shop: Connection, queries: QueryLog, columns: list[str]) -> None:
+def test_book_rows_refuses_unknown_column_names(
+    shop: Connection, queries: QueryLog, columns: list[str]
+) -> None:
     queries.clear()
     with pytest.raises(sip.UnknownColumn):
         sip.book_rows(shop, columns)
-    assert queries.count == 0, f"book_rows({columns}) should refuse before any SQL is sent, it sent:\n{queries.listing()}"
+    assert queries.count == 0, (
+        f"book_rows({columns}) should refuse before any SQL is sent, it sent:\n{queries.listing()}"
+    )
 
 
 @pytest.mark.task(4)
@@ -312,4 +358,6 @@ def test_book_rows_refuses_an_empty_column_list(shop: Connection, queries: Query
     queries.clear()
     with pytest.raises(ValueError):
         sip.book_rows(shop, [])
-    assert queries.count == 0, f"book_rows([]) should refuse before any SQL is sent, it sent:\n{queries.listing()}"
+    assert queries.count == 0, (
+        f"book_rows([]) should refuse before any SQL is sent, it sent:\n{queries.listing()}"
+    )

@@ -45,7 +45,7 @@ def ca_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Kata 12.2 test CA")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -69,7 +69,9 @@ def ca_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_url_from_env_reads_every_part_from_the_environment(clean_env: pytest.MonkeyPatch) -> None:
     set_settings(clean_env, "plain-Secret-7", DB_PORT="6432")
     url = cs.url_from_env()
-    assert isinstance(url, URL), f"url_from_env() should return a sqlalchemy URL object, got {type(url).__name__}"
+    assert isinstance(url, URL), (
+        f"url_from_env() should return a sqlalchemy URL object, got {type(url).__name__}"
+    )
     got = (url.drivername, url.username, url.password, url.host, url.port, url.database)
     expected = ("postgresql+psycopg", "bookshop_app", "plain-Secret-7", "db.example.com", 6432, "shop")
     assert got == expected, (
@@ -96,7 +98,9 @@ def test_url_from_env_reads_every_part_from_the_environment(clean_env: pytest.Mo
 @example(password=NASTY_PASSWORD)
 @example(password="Pw!a%41b")
 @example(password="Pw! two words")
-def test_passwords_with_any_character_survive_and_stay_hidden(clean_env: pytest.MonkeyPatch, password: str) -> None:
+def test_passwords_with_any_character_survive_and_stay_hidden(
+    clean_env: pytest.MonkeyPatch, password: str
+) -> None:
     set_settings(clean_env, password)
     url = cs.url_from_env()
     assert url.password == password, (
@@ -122,7 +126,9 @@ def test_a_missing_setting_is_refused_by_name(clean_env: pytest.MonkeyPatch, mis
     with pytest.raises(cs.MissingSetting) as raised:
         cs.url_from_env()
     message = str(raised.value)
-    assert missing in message, f"the error should name the variable that is missing ({missing}), it says {message!r}"
+    assert missing in message, (
+        f"the error should name the variable that is missing ({missing}), it says {message!r}"
+    )
     assert NASTY_PASSWORD not in message, f"the error must not show the password: {message!r}"
 
 
@@ -144,9 +150,13 @@ def test_psycopg_gets_libpq_ssl_parameters(sslmode: str, ca_file: str) -> None:
 
 @pytest.mark.task(2)
 @pytest.mark.parametrize(("sslmode", "checks_host"), [("verify-ca", False), ("verify-full", True)])
-def test_asyncpg_verifies_with_an_ssl_context_loaded_with_the_ca(sslmode: str, checks_host: bool, ca_file: str) -> None:
+def test_asyncpg_verifies_with_an_ssl_context_loaded_with_the_ca(
+    sslmode: str, checks_host: bool, ca_file: str
+) -> None:
     args = cs.ssl_connect_args("asyncpg", sslmode, ca_file)
-    assert set(args) == {"ssl"}, f"asyncpg takes its TLS settings in one 'ssl' argument, got the keys {sorted(args)}"
+    assert set(args) == {"ssl"}, (
+        f"asyncpg takes its TLS settings in one 'ssl' argument, got the keys {sorted(args)}"
+    )
     context = args["ssl"]
     assert isinstance(context, ssl.SSLContext), (
         f"to check the server against a CA file asyncpg needs an ssl.SSLContext, got {context!r}"
@@ -156,7 +166,9 @@ def test_asyncpg_verifies_with_an_ssl_context_loaded_with_the_ca(sslmode: str, c
         f"{sslmode} {'checks' if checks_host else 'does not check'} that the certificate names the host "
         f"(check_hostname should be {checks_host})"
     )
-    subjects = [dict(pair[0] for pair in cert["subject"]).get("commonName") for cert in context.get_ca_certs()]
+    subjects = [
+        dict(pair[0] for pair in cert["subject"]).get("commonName") for cert in context.get_ca_certs()
+    ]
     assert "Kata 12.2 test CA" in subjects, (
         f"the context should trust the CA certificate in {ca_file} (ssl.create_default_context(cafile=...)); "
         f"the CAs it holds: {subjects[:5]}"
@@ -179,8 +191,20 @@ def test_asyncpg_gets_the_mode_itself_when_nothing_is_verified(sslmode: str) -> 
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize(("driver", "sslmode"), [("psycopg", "prefer"), ("psycopg", "allow"), ("asyncpg", "prefer"), ("psycopg", "on"), ("psycopg", "REQUIRE"), ("pg8000", "require")])
-def test_modes_that_fall_back_to_plain_text_and_unknown_drivers_are_refused(driver: str, sslmode: str) -> None:
+@pytest.mark.parametrize(
+    ("driver", "sslmode"),
+    [
+        ("psycopg", "prefer"),
+        ("psycopg", "allow"),
+        ("asyncpg", "prefer"),
+        ("psycopg", "on"),
+        ("psycopg", "REQUIRE"),
+        ("pg8000", "require"),
+    ],
+)
+def test_modes_that_fall_back_to_plain_text_and_unknown_drivers_are_refused(
+    driver: str, sslmode: str
+) -> None:
     with pytest.raises(ValueError):
         cs.ssl_connect_args(driver, sslmode)
 
@@ -216,7 +240,9 @@ async def test_asyncpg_require_really_refuses_a_plain_text_connection(async_data
     secure = create_async_engine(async_database_url, connect_args=cs.ssl_connect_args("asyncpg", "require"))
     try:
         async with secure.connect() as connection:
-            uses_tls = await connection.scalar(text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+            uses_tls = await connection.scalar(
+                text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            )
         assert uses_tls is True, "ssl='require' connected, so the connection must use TLS"
     except (ConnectionError, OperationalError) as error:
         assert "SSL" in str(error), f"the refusal should be about SSL, got {error}"
@@ -228,8 +254,15 @@ async def test_asyncpg_require_really_refuses_a_plain_text_connection(async_data
 
 
 def closed_port_url() -> URL:
-    return URL.create("postgresql+psycopg", username="app", password=NASTY_PASSWORD, host="127.0.0.1",
-                      port=CLOSED_PORT, database="shop", query={"connect_timeout": "2"})
+    return URL.create(
+        "postgresql+psycopg",
+        username="app",
+        password=NASTY_PASSWORD,
+        host="127.0.0.1",
+        port=CLOSED_PORT,
+        database="shop",
+        query={"connect_timeout": "2"},
+    )
 
 
 @pytest.mark.task(3)
@@ -241,7 +274,9 @@ def test_a_failed_check_reports_without_the_password(caplog: pytest.LogCaptureFi
     try:
         ok, message = cs.check_database(given_url)
     except Exception as error:  # noqa: BLE001 - the point of the test
-        pytest.fail(f"check_database should report a failure, not raise it; it raised {error!r}", pytrace=False)
+        pytest.fail(
+            f"check_database should report a failure, not raise it; it raised {error!r}", pytrace=False
+        )
     assert ok is False, "nobody listens on port 1, so the check should fail"
     assert NASTY_PASSWORD not in message and "p@ss" not in message and "p%40ss" not in message, (
         f"the message must not carry the password (or its URL-encoded form): {message!r}"
@@ -266,7 +301,9 @@ def test_a_failed_check_on_a_sqlite_file_that_cannot_be_opened(tmp_path: Path) -
 
 
 @pytest.mark.task(3)
-def test_a_good_check_reports_ok_with_the_password_masked(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_good_check_reports_ok_with_the_password_masked(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         # The local server trusts the user, so a password is sent and ignored: it must still not be shown.
@@ -274,8 +311,12 @@ def test_a_good_check_reports_ok_with_the_password_masked(database_url: str, cap
     caplog.set_level(logging.DEBUG, logger="bookshop.db")
     ok, message = cs.check_database(url.render_as_string(hide_password=False))
     assert ok is True, f"the test database is up, so the check should pass; got ({ok}, {message!r})"
-    assert NASTY_PASSWORD not in message and "p%40ss" not in message, f"the message must not show the password: {message!r}"
-    assert url.database is not None and url.database in message, f"the message should name the database: {message!r}"
+    assert NASTY_PASSWORD not in message and "p%40ss" not in message, (
+        f"the message must not show the password: {message!r}"
+    )
+    assert url.database is not None and url.database in message, (
+        f"the message should name the database: {message!r}"
+    )
     assert not any(r.levelno >= logging.WARNING for r in caplog.records if r.name == "bookshop.db"), (
         "a passing check should not log a warning"
     )

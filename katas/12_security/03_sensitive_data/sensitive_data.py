@@ -75,7 +75,9 @@ def email_digest(email: str) -> str:
     raise NotImplementedError
 
 
-def register(session: Session, email: str, full_name: str, password: str, phone: str | None = None) -> Customer:
+def register(
+    session: Session, email: str, full_name: str, password: str, phone: str | None = None
+) -> Customer:
     """Add and flush a customer: normalised email (encrypted) and its digest, the argon2 hash of the
     password, the phone (encrypted, or NULL). Log "customer <id> registered" at INFO on the
     "bookshop.customers" logger, with no personal data.

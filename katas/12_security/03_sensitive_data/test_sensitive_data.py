@@ -11,7 +11,7 @@ from typing import Any
 import argon2
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from fixtures.recording import QueryLog
@@ -32,8 +32,18 @@ customers = Table(
     Column("password_hash", String(200), nullable=False),
 )
 
-ANA = {"email": "ana@example.com", "full_name": "Ana Marquez", "password": "correct horse battery", "phone": "+34 600 111 222"}
-ZOE = {"email": "zo\u00eb@example.org", "full_name": "Zo\u00eb \u00c4mmer", "password": "p@ss'w\u00f6rd\U0001f511", "phone": None}
+ANA = {
+    "email": "ana@example.com",
+    "full_name": "Ana Marquez",
+    "password": "correct horse battery",
+    "phone": "+34 600 111 222",
+}
+ZOE = {
+    "email": "zo\u00eb@example.org",
+    "full_name": "Zo\u00eb \u00c4mmer",
+    "password": "p@ss'w\u00f6rd\U0001f511",
+    "phone": None,
+}
 
 # Any hasher checks any argon2 hash (the parameters are written in it); the upgrade test needs an old one.
 OLD_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=16, salt_len=8)
@@ -46,7 +56,10 @@ def db(session: Session) -> Session:
 
 
 def raw_rows(session: Session) -> list[dict[str, Any]]:
-    return [dict(row) for row in session.connection().execute(select(customers).order_by(customers.c.id)).mappings()]
+    return [
+        dict(row)
+        for row in session.connection().execute(select(customers).order_by(customers.c.id)).mappings()
+    ]
 
 
 def fernet_decrypt(raw: Any) -> str:
@@ -79,7 +92,9 @@ def exception_chain_text(error: BaseException | None) -> str:
 
 
 def reg(session: Session, person: dict[str, Any], email: str | None = None) -> Any:
-    return sd.register(session, email or person["email"], person["full_name"], person["password"], person["phone"])
+    return sd.register(
+        session, email or person["email"], person["full_name"], person["password"], person["phone"]
+    )
 
 
 # -- task 1 -------------------------------------------------------------------------------------
@@ -88,7 +103,11 @@ def reg(session: Session, person: dict[str, Any], email: str | None = None) -> A
 @pytest.mark.task(1)
 @pytest.mark.parametrize(
     ("email", "phone"),
-    [("ana@example.com", "+34 600 111 222"), ("zo\u00eb@example.org", "\u7535\u8bdd 138-0000-0000"), ("x@y.z", "\U0001f4de 1")],
+    [
+        ("ana@example.com", "+34 600 111 222"),
+        ("zo\u00eb@example.org", "\u7535\u8bdd 138-0000-0000"),
+        ("x@y.z", "\U0001f4de 1"),
+    ],
 )
 def test_encrypted_columns_hold_fernet_ciphertext_not_plaintext(db: Session, email: str, phone: str) -> None:
     for digest in ("d1", "d2"):  # the same plaintext twice
@@ -99,7 +118,9 @@ def test_encrypted_columns_hold_fernet_ciphertext_not_plaintext(db: Session, ema
         raw = rows[0][column]
         shown = raw.decode() if isinstance(raw, bytes) else str(raw)
         assert plaintext not in shown, f"the {column} column holds the plaintext {plaintext!r}: {raw!r}"
-        assert fernet_decrypt(raw) == plaintext, f"the {column} column should decrypt (Fernet, DATA_KEY) to {plaintext!r}"
+        assert fernet_decrypt(raw) == plaintext, (
+            f"the {column} column should decrypt (Fernet, DATA_KEY) to {plaintext!r}"
+        )
         assert rows[0][column] != rows[1][column], (
             f"the same {column} was stored twice as the same ciphertext {raw!r}: Fernet uses a random IV, so "
             "equal plaintexts must give different tokens (else equal values can be spotted in the table)"
@@ -111,8 +132,13 @@ def test_stored_ciphertext_is_decrypted_when_loaded(db: Session) -> None:
     token = Fernet(sd.DATA_KEY)
     db.connection().execute(
         insert(customers),
-        {"email": token.encrypt(b"ben@example.com").decode(), "email_digest": "d", "full_name": "Ben",
-         "phone": token.encrypt("+44 7700 900123".encode()).decode(), "password_hash": "h"},
+        {
+            "email": token.encrypt(b"ben@example.com").decode(),
+            "email_digest": "d",
+            "full_name": "Ben",
+            "phone": token.encrypt(b"+44 7700 900123").decode(),
+            "password_hash": "h",
+        },
     )
     customer = db.scalars(select(sd.Customer)).one()
     assert (customer.email, customer.phone) == ("ben@example.com", "+44 7700 900123"), (
@@ -133,12 +159,18 @@ def test_null_stays_null_and_an_empty_string_stays_an_empty_string(db: Session) 
     )
     db.flush()
     rows = raw_rows(db)
-    assert rows[0]["phone"] is None, f"a missing phone (None) should be stored as NULL, not encrypted: {rows[0]['phone']!r}"
-    assert rows[1]["phone"] not in (None, ""), "an empty phone ('') is a value: it should be stored encrypted, not as NULL or ''"
+    assert rows[0]["phone"] is None, (
+        f"a missing phone (None) should be stored as NULL, not encrypted: {rows[0]['phone']!r}"
+    )
+    assert rows[1]["phone"] not in (None, ""), (
+        "an empty phone ('') is a value: it should be stored encrypted, not as NULL or ''"
+    )
     assert fernet_decrypt(rows[1]["phone"]) == "", "the encrypted empty phone should decrypt to ''"
     db.expire_all()
     phones = db.scalars(select(sd.Customer.phone).order_by(sd.Customer.id)).all()
-    assert phones == [None, ""], f"read back, the phones should be [None, ''] (NULL and '' are different), got {phones}"
+    assert phones == [None, ""], (
+        f"read back, the phones should be [None, ''] (NULL and '' are different), got {phones}"
+    )
 
 
 # -- task 2 -------------------------------------------------------------------------------------
@@ -163,24 +195,38 @@ def test_register_stores_encrypted_email_digest_and_argon2_hash(db: Session) -> 
     rows = raw_rows(db)
     assert len(rows) == 2, f"two customers should be stored, found {len(rows)}"
     for row, person in zip(rows, (ANA, ZOE)):
-        assert fernet_decrypt(row["email"]) == person["email"], "the stored email should be the normalised one, encrypted"
-        assert row["email_digest"] == sd.email_digest(person["email"]), "the digest column should hold email_digest(email)"
+        assert fernet_decrypt(row["email"]) == person["email"], (
+            "the stored email should be the normalised one, encrypted"
+        )
+        assert row["email_digest"] == sd.email_digest(person["email"]), (
+            "the digest column should hold email_digest(email)"
+        )
         stored = row["password_hash"]
-        assert stored.startswith("$argon2id$"), f"the password should be stored as an argon2id hash, found {stored!r}"
-        assert argon2.PasswordHasher().verify(stored, person["password"]), "the stored hash should verify the password"
+        assert stored.startswith("$argon2id$"), (
+            f"the password should be stored as an argon2id hash, found {stored!r}"
+        )
+        assert argon2.PasswordHasher().verify(stored, person["password"]), (
+            "the stored hash should verify the password"
+        )
         text_of_row = " ".join(str(v) for v in row.values())
         for secret in (person["password"], person["email"], person["phone"] or "\0"):
             assert secret not in text_of_row, f"{secret!r} is stored in plain text in {row}"
     same = reg(db, {**ANA, "email": "other@example.com"})
     with db.no_autoflush:
-        assert same.password_hash != ana.password_hash, "the same password must give different hashes (a random salt)"
+        assert same.password_hash != ana.password_hash, (
+            "the same password must give different hashes (a random salt)"
+        )
 
 
 @pytest.mark.task(2)
 def test_a_taken_email_is_refused_without_personal_data_and_the_session_goes_on(db: Session) -> None:
     reg(db, ANA)
     with pytest.raises(sd.EmailTaken) as raised:
-        reg(db, {**ANA, "full_name": "Mallory Imposter", "password": "other pw", "phone": "+1 555 0100"}, " ANA@example.com")
+        reg(
+            db,
+            {**ANA, "full_name": "Mallory Imposter", "password": "other pw", "phone": "+1 555 0100"},
+            " ANA@example.com",
+        )
     error = raised.value
     told = exception_chain_text(error)
     for secret in ["ana@example.com", "ANA@example.com", "Mallory Imposter", "other pw", "+1 555 0100"]:
@@ -220,17 +266,31 @@ def test_find_by_email_looks_up_the_digest_in_sql(db: Session, queries: QueryLog
 def test_verify_password_accepts_the_right_password_only(db: Session) -> None:
     ana = reg(db, ANA)
     reg(db, ZOE)
-    assert sd.verify_password(db, " ana@EXAMPLE.com", ANA["password"]) is ana, "the right password should return the customer"
-    for email, password in [(ANA["email"], "correct horse battery "), (ANA["email"], ""), (ANA["email"], ZOE["password"]), ("nobody@x.org", "pw")]:
-        assert sd.verify_password(db, email, password) is None, f"verify_password({email!r}, {password!r}) should be None"
+    assert sd.verify_password(db, " ana@EXAMPLE.com", ANA["password"]) is ana, (
+        "the right password should return the customer"
+    )
+    for email, password in [
+        (ANA["email"], "correct horse battery "),
+        (ANA["email"], ""),
+        (ANA["email"], ZOE["password"]),
+        ("nobody@x.org", "pw"),
+    ]:
+        assert sd.verify_password(db, email, password) is None, (
+            f"verify_password({email!r}, {password!r}) should be None"
+        )
 
 
 @pytest.mark.task(3)
 def test_a_hash_that_cannot_be_read_is_a_failed_login_not_a_crash(db: Session) -> None:
     db.connection().execute(
         insert(customers),
-        {"email": Fernet(sd.DATA_KEY).encrypt(b"old@example.com").decode(), "email_digest": sd.email_digest("old@example.com"),
-         "full_name": "Old", "phone": None, "password_hash": "5f4dcc3b5aa765d61d8327deb882cf99"},
+        {
+            "email": Fernet(sd.DATA_KEY).encrypt(b"old@example.com").decode(),
+            "email_digest": sd.email_digest("old@example.com"),
+            "full_name": "Old",
+            "phone": None,
+            "password_hash": "5f4dcc3b5aa765d61d8327deb882cf99",
+        },
     )
     try:
         result = sd.verify_password(db, "old@example.com", "password")
@@ -248,20 +308,31 @@ def test_an_old_hash_is_upgraded_after_a_successful_login_only(db: Session) -> N
     old_hash = OLD_HASHER.hash(ANA["password"])
     db.connection().execute(
         insert(customers),
-        {"email": Fernet(sd.DATA_KEY).encrypt(ANA["email"].encode()).decode(), "email_digest": sd.email_digest(ANA["email"]),
-         "full_name": ANA["full_name"], "phone": None, "password_hash": old_hash},
+        {
+            "email": Fernet(sd.DATA_KEY).encrypt(ANA["email"].encode()).decode(),
+            "email_digest": sd.email_digest(ANA["email"]),
+            "full_name": ANA["full_name"],
+            "phone": None,
+            "password_hash": old_hash,
+        },
     )
-    stored = lambda: db.connection().execute(select(customers.c.password_hash)).scalar_one()  # noqa: E731
+    stored = lambda: db.connection().execute(select(customers.c.password_hash)).scalar_one()
     assert sd.verify_password(db, ANA["email"], "wrong") is None, "a wrong password should give None"
     assert stored() == old_hash, "a failed login must not touch the stored hash"
-    assert sd.verify_password(db, ANA["email"], ANA["password"]) is not None, "the old hash should still verify"
+    assert sd.verify_password(db, ANA["email"], ANA["password"]) is not None, (
+        "the old hash should still verify"
+    )
     new_hash = stored()
     assert new_hash != old_hash, (
         "after a successful login with a hash made with other parameters (check_needs_rehash), the hash should be "
         "replaced by one from password_hasher, and flushed"
     )
-    assert not sd.password_hasher.check_needs_rehash(new_hash), f"the new hash should use today's parameters: {new_hash}"
-    assert sd.password_hasher.verify(new_hash, ANA["password"]), "the new hash should verify the same password"
+    assert not sd.password_hasher.check_needs_rehash(new_hash), (
+        f"the new hash should use today's parameters: {new_hash}"
+    )
+    assert sd.password_hasher.verify(new_hash, ANA["password"]), (
+        "the new hash should verify the same password"
+    )
     sd.verify_password(db, ANA["email"], ANA["password"])
     assert stored() == new_hash, "a hash that is already up to date must not be replaced at every login"
 
@@ -275,7 +346,9 @@ def test_repr_identifies_a_customer_without_personal_data(db: Session) -> None:
     shown = repr(ana)
     assert str(ana.id) in shown, f"repr should still identify the customer by id, got {shown!r}"
     for secret in personal_data(ANA) + [ana.password_hash, ana.email_digest]:
-        assert secret not in shown, f"repr(customer) shows {secret!r}: it ends up in logs, tracebacks and debuggers"
+        assert secret not in shown, (
+            f"repr(customer) shows {secret!r}: it ends up in logs, tracebacks and debuggers"
+        )
 
 
 @pytest.mark.task(4)

@@ -20,7 +20,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    func,
     insert,
     select,
     text,
@@ -77,7 +76,9 @@ def violations(connection: Connection) -> dict[str, DBAPIError]:
         "unique": real_error(connection, insert(accounts), {"email": "ana@example.com", "name": TRAP}),
         "foreign_key": real_error(connection, insert(orders), {"account_id": 999}),
         "not_null": real_error(connection, insert(accounts), {"email": TRAP, "name": None}),
-        "check": real_error(connection, insert(accounts), {"email": "zed@example.com", "name": TRAP, "credits": -1}),
+        "check": real_error(
+            connection, insert(accounts), {"email": "zed@example.com", "name": TRAP, "credits": -1}
+        ),
         "other": real_error(connection, text("SELECT * FROM no_such_table_here")),
     }
 
@@ -128,15 +129,21 @@ def test_classify_reads_the_drivers_own_error(db: Session, connection: Connectio
 def test_create_account_adds_and_flushes(db: Session, connection: Connection) -> None:
     account = eh.create_account(db, "ben@example.com", "Ben", 3)
     assert account.id is not None, "create_account should flush, so the account has its id"
-    assert account_emails(connection) == ["ana@example.com", "ben@example.com"], "Ben's account should be stored"
+    assert account_emails(connection) == ["ana@example.com", "ben@example.com"], (
+        "Ben's account should be stored"
+    )
 
 
 @pytest.mark.task(2)
-def test_a_duplicate_email_raises_duplicate_account_and_keeps_earlier_work(db: Session, connection: Connection) -> None:
+def test_a_duplicate_email_raises_duplicate_account_and_keeps_earlier_work(
+    db: Session, connection: Connection
+) -> None:
     eh.create_account(db, "ben@example.com", "Ben")
     with pytest.raises(eh.DuplicateAccount) as raised:
         eh.create_account(db, "ana@example.com", "Another Ana")
-    assert isinstance(raised.value.__cause__, IntegrityError) or isinstance(raised.value.__context__, IntegrityError), (
+    assert isinstance(raised.value.__cause__, IntegrityError) or isinstance(
+        raised.value.__context__, IntegrityError
+    ), (
         "DuplicateAccount should be raised from the IntegrityError (raise ... from error), so the cause stays visible"
     )
     try:
@@ -252,7 +259,9 @@ class LockHolder:
     def __init__(self, engine: Engine) -> None:
         self.connection = engine.connect()
         self.transaction = self.connection.begin()
-        self.connection.execute(update(accounts).where(accounts.c.id == 1).values(credits=accounts.c.credits + 100))
+        self.connection.execute(
+            update(accounts).where(accounts.c.id == 1).values(credits=accounts.c.credits + 100)
+        )
 
     def release(self) -> None:
         if self.transaction.is_active:
@@ -260,7 +269,9 @@ class LockHolder:
         self.connection.close()
 
 
-def add_credit_work(attempts: list[int], release_before: int | None, holder: LockHolder) -> Callable[[Connection], int]:
+def add_credit_work(
+    attempts: list[int], release_before: int | None, holder: LockHolder
+) -> Callable[[Connection], int]:
     def work(connection: Connection) -> int:
         attempts.append(len(attempts) + 1)
         if release_before is not None and len(attempts) == release_before:
@@ -300,10 +311,14 @@ def test_run_with_retries_succeeds_once_the_lock_is_gone(shop: Engine) -> None:
     holder = LockHolder(shop)
     attempts: list[int] = []
     try:
-        result = eh.run_with_retries(shop, add_credit_work(attempts, release_before=2, holder=holder), attempts=3)
+        result = eh.run_with_retries(
+            shop, add_credit_work(attempts, release_before=2, holder=holder), attempts=3
+        )
     finally:
         holder.release()
-    assert attempts == [1, 2], f"the first try meets the lock, the second (after it is released) succeeds; tries: {attempts}"
+    assert attempts == [1, 2], (
+        f"the first try meets the lock, the second (after it is released) succeeds; tries: {attempts}"
+    )
     assert result == 6, f"the work's result (credits 5 + 1) should be returned, got {result!r}"
     with shop.connect() as conn:
         credits = conn.scalar(select(accounts.c.credits))
@@ -317,7 +332,9 @@ def test_run_with_retries_gives_up_after_the_bound(shop: Engine, attempts_allowe
     attempts: list[int] = []
     try:
         with pytest.raises(OperationalError):
-            eh.run_with_retries(shop, add_credit_work(attempts, release_before=None, holder=holder), attempts=attempts_allowed)
+            eh.run_with_retries(
+                shop, add_credit_work(attempts, release_before=None, holder=holder), attempts=attempts_allowed
+            )
     finally:
         holder.release()
     assert len(attempts) == attempts_allowed, (

@@ -42,5 +42,6 @@ def install_slow_query_log(engine: Engine, threshold: float) -> None:
     and the time in milliseconds, never the bound values; the record carries `duration` (seconds,
     float) and `statement` (the SQL text) as extra attributes. Other engines are not affected.
     """
+
     # TODO: your code here; the docstring above says what it must do.
     raise NotImplementedError

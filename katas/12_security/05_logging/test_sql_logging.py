@@ -93,7 +93,9 @@ def test_the_production_engines_errors_hide_the_values(database_url: str) -> Non
         disposed(engine)
     message = str(raised.value)
     assert SECRET not in message, f"the error message shows the bound value {SECRET!r}: {message}"
-    assert "INSERT INTO api_tokens" in message, "the SQL itself should still be in the message, only the values hidden"
+    assert "INSERT INTO api_tokens" in message, (
+        "the SQL itself should still be in the message, only the values hidden"
+    )
 
 
 # -- task 2 -------------------------------------------------------------------------------------
@@ -121,7 +123,10 @@ def test_the_debug_engine_logs_sql_values_and_rows_without_any_logging_setup(
         f"sqlalchemy.engine logger is at WARNING (that is what echo does); got {texts[:5]}"
     )
     assert any("visible-in-dev" in t for t in texts), "on a developer's machine the parameters are logged too"
-    assert any(r.levelno == logging.DEBUG and "visible-in-dev" in r.getMessage() and "Row" in r.getMessage() for r in records), (
+    assert any(
+        r.levelno == logging.DEBUG and "visible-in-dev" in r.getMessage() and "Row" in r.getMessage()
+        for r in records
+    ), (
         "echo='debug' logs the result rows too (at DEBUG: 'Row (3, 'visible-in-dev')'); echo=True logs only SQL and parameters"
     )
 
@@ -154,7 +159,9 @@ def test_the_debug_engine_does_not_turn_on_logging_for_other_engines(
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("before", [logging.NOTSET, logging.WARNING, logging.DEBUG], ids=["unset", "warning", "debug"])
+@pytest.mark.parametrize(
+    "before", [logging.NOTSET, logging.WARNING, logging.DEBUG], ids=["unset", "warning", "debug"]
+)
 def test_log_sql_turns_sql_logging_on_for_the_block_and_restores_the_level(
     restore_sqlalchemy_loggers: None, database_url: str, caplog: pytest.LogCaptureFixture, before: int
 ) -> None:
@@ -162,7 +169,9 @@ def test_log_sql_turns_sql_logging_on_for_the_block_and_restores_the_level(
     logger.setLevel(before)
     caplog.handler.setLevel(logging.DEBUG)
     with sl.log_sql(logging.INFO):
-        assert logger.level == logging.INFO, f"inside the block the sqlalchemy.engine logger should be at INFO, it is {logger.level}"
+        assert logger.level == logging.INFO, (
+            f"inside the block the sqlalchemy.engine logger should be at INFO, it is {logger.level}"
+        )
         engine = create_engine(database_url)
         with engine.connect() as conn:
             conn.execute(text("SELECT 7"))
@@ -171,7 +180,9 @@ def test_log_sql_turns_sql_logging_on_for_the_block_and_restores_the_level(
         f"after the block the sqlalchemy.engine logger should be back at {logging.getLevelName(before)}, "
         f"it is {logging.getLevelName(logger.level)}"
     )
-    assert any("SELECT 7" in r.getMessage() for r in caplog.records), "a connection opened in the block should log its SQL"
+    assert any("SELECT 7" in r.getMessage() for r in caplog.records), (
+        "a connection opened in the block should log its SQL"
+    )
 
 
 @pytest.mark.task(3)
@@ -203,7 +214,11 @@ def sleeping_engine(url: str) -> Engine:
 
 
 def slow_sql(engine: Engine) -> str:
-    return "SELECT kata_sleep(:s), :marker" if engine.dialect.name == "sqlite" else "SELECT pg_sleep(:s), CAST(:marker AS TEXT)"
+    return (
+        "SELECT kata_sleep(:s), :marker"
+        if engine.dialect.name == "sqlite"
+        else "SELECT pg_sleep(:s), CAST(:marker AS TEXT)"
+    )
 
 
 def slow_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -211,7 +226,9 @@ def slow_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 @pytest.mark.task(4)
-def test_a_slow_statement_is_logged_with_its_sql_and_duration(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_slow_statement_is_logged_with_its_sql_and_duration(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="bookshop.slow_sql")
     engine = sleeping_engine(database_url)
     sl.install_slow_query_log(engine, THRESHOLD)
@@ -234,16 +251,22 @@ def test_a_slow_statement_is_logged_with_its_sql_and_duration(database_url: str,
         f"the record's `duration` (extra=...) should be the statement's time in seconds (about {SLEEP}), got {duration!r}: "
         "start the clock in before_cursor_execute and stop it in after_cursor_execute"
     )
-    assert "sleep" in str(getattr(record, "statement", "")), f"the record's `statement` should be the SQL, got {getattr(record, 'statement', None)!r}"
+    assert "sleep" in str(getattr(record, "statement", "")), (
+        f"the record's `statement` should be the SQL, got {getattr(record, 'statement', None)!r}"
+    )
     message = record.getMessage()
-    assert "sleep" in message and "ms" in message, f"the message should show the SQL and the time in ms: {message!r}"
+    assert "sleep" in message and "ms" in message, (
+        f"the message should show the SQL and the time in ms: {message!r}"
+    )
     assert f"{duration * 1000:.0f}" in message or f"{duration * 1000:.1f}" in message, (
         f"the message should show the duration in milliseconds ({duration * 1000:.1f}): {message!r}"
     )
 
 
 @pytest.mark.task(4)
-def test_the_slow_query_log_never_shows_bound_values(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_slow_query_log_never_shows_bound_values(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     engine = sleeping_engine(database_url)
     sl.install_slow_query_log(engine, THRESHOLD)
@@ -256,11 +279,15 @@ def test_the_slow_query_log_never_shows_bound_values(database_url: str, caplog: 
     assert records, "the slow statement should be logged"
     for record in records:
         shown = record.getMessage() + repr(record.args) + repr(vars(record))
-        assert SECRET not in shown, f"the slow-query record carries the bound value {SECRET!r}: {record.getMessage()!r}"
+        assert SECRET not in shown, (
+            f"the slow-query record carries the bound value {SECRET!r}: {record.getMessage()!r}"
+        )
 
 
 @pytest.mark.task(4)
-def test_the_slow_query_log_watches_its_own_engine_only(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_slow_query_log_watches_its_own_engine_only(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="bookshop.slow_sql")
     watched = sleeping_engine(database_url)
     other = sleeping_engine(database_url)

@@ -80,7 +80,9 @@ def silent_server_socket(port: int) -> socket.socket:
 
 
 def closed_port_url() -> URL:
-    return URL.create("postgresql+psycopg", username="app", password=SECRET, host="127.0.0.1", port=1, database="shop")
+    return URL.create(
+        "postgresql+psycopg", username="app", password=SECRET, host="127.0.0.1", port=1, database="shop"
+    )
 
 
 # -- task 1 -------------------------------------------------------------------------------------
@@ -90,7 +92,9 @@ def closed_port_url() -> URL:
 def test_pooled_connections_older_than_recycle_are_replaced(engines: list[Engine], database_url: str) -> None:
     engine = build(engines, database_url, recycle=0.3)
     first = raw_connection_of(engine)
-    assert raw_connection_of(engine) is first, "a connection returned to the pool should be reused while it is young"
+    assert raw_connection_of(engine) is first, (
+        "a connection returned to the pool should be reused while it is young"
+    )
     time.sleep(0.45)
     third = raw_connection_of(engine)
     assert third is not first, (
@@ -100,7 +104,9 @@ def test_pooled_connections_older_than_recycle_are_replaced(engines: list[Engine
 
 
 @pytest.mark.task(1)
-def test_a_connection_that_died_in_the_pool_is_replaced_before_use(engines: list[Engine], database_url: str) -> None:
+def test_a_connection_that_died_in_the_pool_is_replaced_before_use(
+    engines: list[Engine], database_url: str
+) -> None:
     engine = build(engines, database_url)
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
@@ -141,7 +147,9 @@ def test_a_statement_that_runs_too_long_is_stopped(engines: list[Engine], databa
     expected = "interrupted" if engine.dialect.name == "sqlite" else "statement timeout"
     assert expected in reason, f"the error should be the timeout ({expected!r}), got: {reason.strip()[:120]}"
     with engine.connect() as conn:
-        assert conn.scalar(text("SELECT 1")) == 1, "after a stopped statement the engine should work as before"
+        assert conn.scalar(text("SELECT 1")) == 1, (
+            "after a stopped statement the engine should work as before"
+        )
 
 
 @pytest.mark.task(2)
@@ -154,7 +162,9 @@ def test_every_pooled_connection_has_the_timeout(engines: list[Engine], database
             started = time.monotonic()
             with pytest.raises(OperationalError):
                 conn.execute(text(slow_statement(engine))).all()
-            assert time.monotonic() - started < 2.0, f"the {name} connection's statement should be stopped too"
+            assert time.monotonic() - started < 2.0, (
+                f"the {name} connection's statement should be stopped too"
+            )
             conn.rollback()
     finally:
         first.close()
@@ -176,8 +186,17 @@ def test_statements_within_the_timeout_run_normally(engines: list[Engine], datab
 
 
 @pytest.mark.task(3)
-def test_connecting_to_a_server_that_never_answers_gives_up_in_time(engines: list[Engine], silent_server: int) -> None:
-    url = URL.create("postgresql+psycopg", username="app", password=SECRET, host="127.0.0.1", port=silent_server, database="shop")
+def test_connecting_to_a_server_that_never_answers_gives_up_in_time(
+    engines: list[Engine], silent_server: int
+) -> None:
+    url = URL.create(
+        "postgresql+psycopg",
+        username="app",
+        password=SECRET,
+        host="127.0.0.1",
+        port=silent_server,
+        database="shop",
+    )
     engine = build(engines, url, connect_timeout=2)
     outcome: list[BaseException] = []
 
@@ -201,13 +220,17 @@ def test_connecting_to_a_server_that_never_answers_gives_up_in_time(engines: lis
             "connect timeout (2 s): pass libpq's connect_timeout in connect_args (its minimum is 2 s)",
             pytrace=False,
         )
-    assert outcome and isinstance(outcome[0], OperationalError), f"the connect should fail with OperationalError, got {outcome}"
+    assert outcome and isinstance(outcome[0], OperationalError), (
+        f"the connect should fail with OperationalError, got {outcome}"
+    )
     assert "timeout" in str(outcome[0].orig).lower(), f"the error should be a timeout: {outcome[0].orig}"
     assert elapsed >= 1.5, f"it gave up after {elapsed:.2f} s: the connect timeout asked for is 2 s"
 
 
 @pytest.mark.task(3)
-@pytest.mark.backends("sqlite", reason="SQLite's busy timeout: how long a connection waits for another one's lock")
+@pytest.mark.backends(
+    "sqlite", reason="SQLite's busy timeout: how long a connection waits for another one's lock"
+)
 def test_sqlite_waits_for_a_lock_no_longer_than_the_timeout(engines: list[Engine], database_url: str) -> None:
     engine = build(engines, database_url, connect_timeout=1)
     with engine.begin() as conn:
@@ -222,7 +245,9 @@ def test_sqlite_waits_for_a_lock_no_longer_than_the_timeout(engines: list[Engine
     finally:
         holder.rollback()
         holder.close()
-    assert "locked" in str(raised.value.orig), f"the error should be 'database is locked', got {raised.value.orig}"
+    assert "locked" in str(raised.value.orig), (
+        f"the error should be 'database is locked', got {raised.value.orig}"
+    )
     assert 0.7 <= elapsed < 3, (
         f"with connect_timeout=1 SQLite should wait about 1 s for the lock (connect_args timeout), it waited {elapsed:.2f} s"
     )
@@ -236,7 +261,9 @@ def test_a_healthy_database_reports_ok_with_its_latency(engines: list[Engine], d
     engine = build(engines, database_url)
     report = pc.health_check(engine)
     assert report.ok is True and report.error is None, f"the test database is up: expected ok, got {report}"
-    assert 0 < report.latency_ms < 5000, f"latency_ms should be the round trip in milliseconds, got {report.latency_ms}"
+    assert 0 < report.latency_ms < 5000, (
+        f"latency_ms should be the round trip in milliseconds, got {report.latency_ms}"
+    )
     assert engine.pool.checkedout() == 0, "the health check should give its connection back to the pool"  # type: ignore[attr-defined]
 
 
@@ -248,16 +275,22 @@ def test_a_database_that_refuses_connections_is_reported_not_raised(engines: lis
     except Exception as error:  # noqa: BLE001 - the point of the test
         pytest.fail(f"health_check should report a failure, not raise it; it raised {error!r}", pytrace=False)
     assert report.ok is False, f"nobody listens on port 1: the report should not be ok, got {report}"
-    assert report.error and "refused" in report.error.lower(), f"the report should say why (connection refused): {report.error!r}"
+    assert report.error and "refused" in report.error.lower(), (
+        f"the report should say why (connection refused): {report.error!r}"
+    )
     assert "\n" not in report.error, f"one line is enough for a status page: {report.error!r}"
-    assert SECRET not in repr(report) and "w1th" not in repr(report), f"the report must not show the password: {report!r}"
+    assert SECRET not in repr(report) and "w1th" not in repr(report), (
+        f"the report must not show the password: {report!r}"
+    )
 
 
 @pytest.mark.task(4)
 def test_a_sqlite_file_that_cannot_be_opened_is_reported(engines: list[Engine], tmp_path: Any) -> None:
     engine = build(engines, f"sqlite:///{tmp_path / 'missing-dir' / 'shop.db'}")
     report = pc.health_check(engine)
-    assert report.ok is False and report.error is not None and "unable to open database file" in report.error, (
+    assert (
+        report.ok is False and report.error is not None and "unable to open database file" in report.error
+    ), (
         f"a database file in a missing directory cannot be opened: expected a not-ok report with SQLite's reason, got {report}"
     )
 
@@ -270,7 +303,9 @@ def test_a_statement_timeout_during_the_check_is_reported(engines: list[Engine],
     slow = "SELECT pg_sleep(1)" if engine.dialect.name == "postgresql" else SLOW_SQLITE
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def slow_down(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> Any:
+    def slow_down(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> Any:
         return slow, parameters
 
     started = time.monotonic()

@@ -14,7 +14,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Connection, ForeignKey, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Connection, ForeignKey, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.orm import Session
 
 from fixtures.recording import QueryLog
@@ -41,8 +41,18 @@ audit_log = Table(
     Column("action", String(50), nullable=False),
 )
 
-ANA = {"username": "ana", "email": "Ana.Marquez@Example.com ", "password": "horse-battery-staple-9", "display_name": "Ana M\u00e1rquez"}
-BEN = {"username": "ben_b", "email": "ben@example.org", "password": "p@ss'; DROP TABLE users;--", "display_name": "Ben 100% Real"}
+ANA = {
+    "username": "ana",
+    "email": "Ana.Marquez@Example.com ",
+    "password": "horse-battery-staple-9",
+    "display_name": "Ana M\u00e1rquez",
+}
+BEN = {
+    "username": "ben_b",
+    "email": "ben@example.org",
+    "password": "p@ss'; DROP TABLE users;--",
+    "display_name": "Ben 100% Real",
+}
 HASHER = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
 
 # Search data: (username, display name), inserted shuffled; display-name ties ordered by username.
@@ -73,8 +83,13 @@ def people(db: Session) -> list[tuple[str, str]]:
     db.connection().execute(
         insert(users),
         [
-            {"username": u, "display_name": d, "email": token.encrypt(f"{u}@example.com".encode()).decode(),
-             "email_digest": hashlib.sha256(u.encode()).hexdigest(), "password_hash": HASHER.hash(u)}
+            {
+                "username": u,
+                "display_name": d,
+                "email": token.encrypt(f"{u}@example.com".encode()).decode(),
+                "email_digest": hashlib.sha256(u.encode()).hexdigest(),
+                "password_hash": HASHER.hash(u),
+            }
             for u, d in rows
         ],
     )
@@ -93,7 +108,9 @@ def raw_users(session: Session) -> list[dict[str, Any]]:
 
 def audit_rows(session: Session) -> list[tuple[int | None, str]]:
     session.flush()
-    rows = session.connection().execute(select(audit_log.c.user_id, audit_log.c.action).order_by(audit_log.c.id))
+    rows = session.connection().execute(
+        select(audit_log.c.user_id, audit_log.c.action).order_by(audit_log.c.id)
+    )
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -132,11 +149,19 @@ def test_create_user_stores_a_hash_and_an_encrypted_email_only(db: Session, quer
     assert [r["username"] for r in rows] == ["ana", "ben_b"], f"two users should be stored, found {rows}"
     for row, person in zip(rows, (ANA, BEN)):
         normalised = person["email"].strip().lower()
-        assert decrypt(row["email"]) == normalised, "the stored email should be the normalised email, Fernet-encrypted"
+        assert decrypt(row["email"]) == normalised, (
+            "the stored email should be the normalised email, Fernet-encrypted"
+        )
         expected_digest = hmac.new(app.LOOKUP_KEY, normalised.encode(), hashlib.sha256).hexdigest()
-        assert row["email_digest"] == expected_digest, "email_digest should be the HMAC-SHA256 (LOOKUP_KEY) of the normalised email"
-        assert row["password_hash"].startswith("$argon2id$"), f"passwords are stored as argon2id hashes, found {row['password_hash']!r}"
-        assert argon2.PasswordHasher().verify(row["password_hash"], person["password"]), "the hash should verify the password"
+        assert row["email_digest"] == expected_digest, (
+            "email_digest should be the HMAC-SHA256 (LOOKUP_KEY) of the normalised email"
+        )
+        assert row["password_hash"].startswith("$argon2id$"), (
+            f"passwords are stored as argon2id hashes, found {row['password_hash']!r}"
+        )
+        assert argon2.PasswordHasher().verify(row["password_hash"], person["password"]), (
+            "the hash should verify the password"
+        )
         assert row["display_name"] == person["display_name"], "the display name is public and stored as it is"
         whole_row = " ".join(map(str, row.values()))
         for secret in (person["password"], normalised):
@@ -153,14 +178,24 @@ def test_create_user_stores_a_hash_and_an_encrypted_email_only(db: Session, quer
 @pytest.mark.parametrize("clash", ["username", "email"])
 def test_a_taken_username_or_email_is_refused_quietly(db: Session, clash: str) -> None:
     create(db, ANA)
-    intruder = {"username": "mallory", "email": "mallory@evil.example", "password": "s3cret-of-mallory",
-                "display_name": "Mallory Realname"}
+    intruder = {
+        "username": "mallory",
+        "email": "mallory@evil.example",
+        "password": "s3cret-of-mallory",
+        "display_name": "Mallory Realname",
+    }
     intruder[clash] = {"username": "ana", "email": "  ANA.MARQUEZ@example.COM"}[clash]
     before = audit_rows(db)
     with pytest.raises(app.AlreadyRegistered) as raised:
         create(db, intruder)
     told = chain_text(raised.value)
-    for secret in ["ana.marquez@example.com", "ANA.MARQUEZ", "s3cret-of-mallory", "mallory@evil.example", "Mallory Realname"]:
+    for secret in [
+        "ana.marquez@example.com",
+        "ANA.MARQUEZ",
+        "s3cret-of-mallory",
+        "mallory@evil.example",
+        "Mallory Realname",
+    ]:
         assert secret not in told, f"the refusal (with the errors chained to it) shows {secret!r}:\n{told}"
     assert audit_rows(db) == before, "a refused registration should leave no audit entry"
     create(db, BEN)
@@ -177,38 +212,60 @@ def test_authenticate_accepts_only_the_right_password(db: Session) -> None:
     ana = create(db, ANA)
     create(db, BEN)
     assert app.authenticate(db, "ana", ANA["password"]) is ana, "the right password should return the user"
-    for username, password in [("ana", BEN["password"]), ("ana", ""), ("ana ", ANA["password"]), ("nobody", "x"),
-                               ("ana' --", "x"), ("' OR '1'='1", "' OR '1'='1")]:
-        assert app.authenticate(db, username, password) is None, f"authenticate({username!r}, {password!r}) should be None"
+    for username, password in [
+        ("ana", BEN["password"]),
+        ("ana", ""),
+        ("ana ", ANA["password"]),
+        ("nobody", "x"),
+        ("ana' --", "x"),
+        ("' OR '1'='1", "' OR '1'='1"),
+    ]:
+        assert app.authenticate(db, username, password) is None, (
+            f"authenticate({username!r}, {password!r}) should be None"
+        )
 
 
 @pytest.mark.task(2)
 def test_authenticate_survives_an_unreadable_hash(db: Session) -> None:
     db.connection().execute(
         insert(users),
-        {"username": "legacy", "display_name": "L", "email": Fernet(app.DATA_KEY).encrypt(b"l@x.org").decode(),
-         "email_digest": "d", "password_hash": "5f4dcc3b5aa765d61d8327deb882cf99"},
+        {
+            "username": "legacy",
+            "display_name": "L",
+            "email": Fernet(app.DATA_KEY).encrypt(b"l@x.org").decode(),
+            "email_digest": "d",
+            "password_hash": "5f4dcc3b5aa765d61d8327deb882cf99",
+        },
     )
     try:
         result = app.authenticate(db, "legacy", "password")
     except Exception as error:  # noqa: BLE001 - the point of the test
-        pytest.fail(f"an unreadable (MD5) hash should be a failed login, not {type(error).__name__}", pytrace=False)
+        pytest.fail(
+            f"an unreadable (MD5) hash should be a failed login, not {type(error).__name__}", pytrace=False
+        )
     assert result is None, "an unreadable hash never matches"
 
 
 @pytest.mark.task(2)
 def test_change_password_needs_the_old_one(db: Session) -> None:
     ana = create(db, ANA)
+
     def stored() -> str:
         db.flush()
         return db.connection().execute(select(users.c.password_hash)).scalar_one()
 
     before = stored()
-    assert app.change_password(db, ana.id, "wrong", "new-pass-1") is False, "a wrong old password should be refused"
+    assert app.change_password(db, ana.id, "wrong", "new-pass-1") is False, (
+        "a wrong old password should be refused"
+    )
     assert stored() == before, "a refused change must not touch the hash"
-    assert app.change_password(db, ana.id, ANA["password"], "new-pass-2") is True, "the right old password allows the change"
+    assert app.change_password(db, ana.id, ANA["password"], "new-pass-2") is True, (
+        "the right old password allows the change"
+    )
     db.flush()
-    assert stored() != before and argon2.PasswordHasher().verify(stored(), "new-pass-2"), "the new hash should be stored"
+    assert stored() != before and argon2.PasswordHasher().verify(stored(), "new-pass-2"), (
+        "the new hash should be stored"
+    )
     assert app.authenticate(db, "ana", "new-pass-2") is ana, "the new password should work"
     assert app.authenticate(db, "ana", ANA["password"]) is None, "the old password should not"
     assert app.change_password(db, 999_999, "x", "y") is False, "an unknown user id should be refused"
@@ -236,7 +293,9 @@ def search_sql(queries: QueryLog) -> list[str]:
     "fragment",
     ["reader", "%", "_", "0%", "o_b", "'", "--", "/*", "; DROP", "caf\u00e9", "READER", "' OR '1'='1", "x"],
 )
-def test_search_matches_text_literally_and_binds_it(db: Session, people: Any, queries: QueryLog, fragment: str) -> None:
+def test_search_matches_text_literally_and_binds_it(
+    db: Session, people: Any, queries: QueryLog, fragment: str
+) -> None:
     queries.clear()
     app.search_users(db, "eve")
     baseline = search_sql(queries)
@@ -262,14 +321,36 @@ def test_search_matches_text_literally_and_binds_it(db: Session, people: Any, qu
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     fragment=st.lists(
-        st.sampled_from(["'", '"', ";", "--", "/*", "*/", "%", "_", "\\", " OR 1=1", "e", "R", "\u20ac", "\U0001f600", "\u00e9"]),
+        st.sampled_from(
+            [
+                "'",
+                '"',
+                ";",
+                "--",
+                "/*",
+                "*/",
+                "%",
+                "_",
+                "\\",
+                " OR 1=1",
+                "e",
+                "R",
+                "\u20ac",
+                "\U0001f600",
+                "\u00e9",
+            ]
+        ),
         max_size=5,
     ).map("".join)
 )
-def test_search_survives_generated_hostile_text(db: Session, people: Any, queries: QueryLog, fragment: str) -> None:
+def test_search_survives_generated_hostile_text(
+    db: Session, people: Any, queries: QueryLog, fragment: str
+) -> None:
     queries.clear()
     found = app.search_users(db, fragment)
-    assert found == expected_search(fragment), f"search_users({fragment!r}) should return {expected_search(fragment)}, got {found}"
+    assert found == expected_search(fragment), (
+        f"search_users({fragment!r}) should return {expected_search(fragment)}, got {found}"
+    )
     assert queries.count == 1, f"one SELECT should do the search, the code sent:\n{queries.listing()}"
 
 
@@ -292,12 +373,18 @@ def test_search_sorts_by_an_allowed_key_with_ties_by_username(
 
 
 @pytest.mark.task(3)
-@pytest.mark.parametrize("sort", ["password_hash", "email", "id", "username DESC", "username; DROP TABLE users", ""])
-def test_search_refuses_sort_keys_off_the_allow_list(db: Session, people: Any, queries: QueryLog, sort: str) -> None:
+@pytest.mark.parametrize(
+    "sort", ["password_hash", "email", "id", "username DESC", "username; DROP TABLE users", ""]
+)
+def test_search_refuses_sort_keys_off_the_allow_list(
+    db: Session, people: Any, queries: QueryLog, sort: str
+) -> None:
     queries.clear()
     with pytest.raises(app.UnknownSortKey):
         app.search_users(db, "a", sort)
-    assert queries.count == 0, f"the sort key {sort!r} should be refused before any SQL is sent:\n{queries.listing()}"
+    assert queries.count == 0, (
+        f"the sort key {sort!r} should be refused before any SQL is sent:\n{queries.listing()}"
+    )
 
 
 # -- task 4 -------------------------------------------------------------------------------------
@@ -322,7 +409,9 @@ def test_every_security_event_is_audited_by_user_id(db: Session) -> None:
         (ana.id, "password.changed"),
     ]
     got = audit_rows(db)
-    assert got == expected, f"the audit log should hold (user_id, action) for each event, in order:\n  expected {expected}\n  got      {got}"
+    assert got == expected, (
+        f"the audit log should hold (user_id, action) for each event, in order:\n  expected {expected}\n  got      {got}"
+    )
 
 
 @pytest.mark.task(4)

@@ -71,9 +71,7 @@ def search_titles(connection: Connection, fragment: str) -> list[str]:
     """
     # BEGIN SOLUTION
     # icontains() binds the fragment; autoescape=True escapes % and _ inside the bound value.
-    statement = (
-        select(Book.title).where(Book.title.icontains(fragment, autoescape=True)).order_by(Book.title)
-    )
+    statement = select(Book.title).where(Book.title.icontains(fragment, autoescape=True)).order_by(Book.title)
     return list(connection.scalars(statement))
     # END SOLUTION
     # BEGIN STUB

@@ -55,6 +55,8 @@ class EncryptedString(TypeDecorator[str]):
         if value is None:
             return None
         return self._fernet.decrypt(value).decode("utf-8")
+
+
 # END SOLUTION
 # BEGIN STUB
 # class EncryptedString(TypeDecorator[str]):
@@ -106,7 +108,9 @@ def email_digest(email: str) -> str:
     # END SOLUTION
 
 
-def register(session: Session, email: str, full_name: str, password: str, phone: str | None = None) -> Customer:
+def register(
+    session: Session, email: str, full_name: str, password: str, phone: str | None = None
+) -> Customer:
     """Add and flush a customer: normalised email (encrypted) and its digest, the argon2 hash of the
     password, the phone (encrypted, or NULL). Log "customer <id> registered" at INFO on the
     "bookshop.customers" logger, with no personal data.

@@ -53,15 +53,20 @@ def install_slow_query_log(engine: Engine, threshold: float) -> None:
     and the time in milliseconds, never the bound values; the record carries `duration` (seconds,
     float) and `statement` (the SQL text) as extra attributes. Other engines are not affected.
     """
+
     # BEGIN SOLUTION
     @event.listens_for(engine, "before_cursor_execute")
-    def start_timer(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def start_timer(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         # A stack per connection: one connection runs one statement at a time, but nested
         # executions (an event handler's own query) must not overwrite the outer start time.
         conn.info.setdefault("slow_query_start", []).append(time.perf_counter())
 
     @event.listens_for(engine, "after_cursor_execute")
-    def stop_timer(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def stop_timer(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         duration = time.perf_counter() - conn.info["slow_query_start"].pop()
         if duration >= threshold:
             slow_log.warning(
@@ -70,4 +75,5 @@ def install_slow_query_log(engine: Engine, threshold: float) -> None:
                 statement,
                 extra={"duration": duration, "statement": statement},
             )
+
     # END SOLUTION

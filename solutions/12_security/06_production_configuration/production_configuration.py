@@ -45,7 +45,9 @@ def make_engine(
             },
         )
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_recycle=recycle, connect_args={"timeout": connect_timeout})
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_recycle=recycle, connect_args={"timeout": connect_timeout}
+    )
 
     @event.listens_for(engine, "connect")
     def interrupt_slow_statements(dbapi_connection: Any, record: Any) -> None:
@@ -57,11 +59,15 @@ def make_engine(
         dbapi_connection.set_progress_handler(past_deadline, 1000)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def start_clock(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def start_clock(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         conn.info["statement_deadline"] = time.monotonic() + statement_timeout
 
     @event.listens_for(engine, "after_cursor_execute")
-    def stop_clock(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def stop_clock(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         conn.info["statement_deadline"] = None
 
     @event.listens_for(engine, "handle_error")

@@ -52,6 +52,8 @@ class EncryptedString(TypeDecorator[str]):
 
     def process_result_value(self, value: Any | None, dialect: Dialect) -> str | None:
         return None if value is None else self._fernet.decrypt(value).decode("utf-8")
+
+
 # END SOLUTION
 # BEGIN STUB
 # class EncryptedString(TypeDecorator[str]):
@@ -191,7 +193,8 @@ def search_users(session: Session, text: str, sort: str = "username", descending
     statement = (
         select(User.username)
         .where(
-            User.username.icontains(text, autoescape=True) | User.display_name.icontains(text, autoescape=True)
+            User.username.icontains(text, autoescape=True)
+            | User.display_name.icontains(text, autoescape=True)
         )
         .order_by(column.desc() if descending else column.asc(), User.username)
     )
