@@ -33,7 +33,7 @@ def tables(session: Session) -> None:
     session.commit()
 
 
-# Your helpers here (a name that starts with `_` keeps pytest and the kata's checks out of it).
+# Your helpers here, if you want some.
 
 
 class TestMembers:

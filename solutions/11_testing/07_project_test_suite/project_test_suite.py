@@ -52,7 +52,7 @@ def _loans_of(session: Session, member_id: int) -> int:
 
 # END SOLUTION
 # BEGIN STUB
-# # Your helpers here (a name that starts with `_` keeps pytest and the kata's checks out of it).
+# # Your helpers here, if you want some.
 # END STUB
 
 
