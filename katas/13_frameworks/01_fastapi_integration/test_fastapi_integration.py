@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -449,4 +450,31 @@ def test_an_isbn_taken_by_another_request_meanwhile_is_409_too(
     )
     assert [row[0] for row in stored_books(setup_engine)] == [1, 2, 3, 50], (
         "only the other client's book stays"
+    )
+
+
+@pytest.mark.task(4)
+def test_a_database_failure_that_is_not_a_conflict_is_not_answered_409(
+    database_url: str, setup_engine: Engine
+) -> None:
+    """The database goes away during the INSERT: that is the server's failure (500), not the client's
+    conflict. Only an IntegrityError means "the isbn is taken"."""
+
+    def server_gone(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.engine is not setup_engine and statement.lstrip().upper().startswith("INSERT INTO BOOKS"):
+            raise OperationalError(
+                statement, {}, ConnectionError("server closed the connection unexpectedly")
+            )
+
+    payload = {"title": "The Telling", "isbn": "9780441010028", "author": "Ursula K. Le Guin"}
+    event.listen(Engine, "before_cursor_execute", server_gone)
+    try:
+        with app_client(database_url, raise_server_exceptions=False) as client:
+            response = client.post("/books", json=payload)
+    finally:
+        event.remove(Engine, "before_cursor_execute", server_gone)
+    assert response.status_code == 500, (
+        "the INSERT failed with an OperationalError (the connection was lost), not an IntegrityError: the client "
+        f"did nothing wrong, and 409 'isbn already exists' would be a lie. Catch IntegrityError only (not Exception "
+        f"or SQLAlchemyError); this should end as a 500, got {answer(response)}"
     )
