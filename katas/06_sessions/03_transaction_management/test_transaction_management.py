@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, event, select, text
-from sqlalchemy.exc import PendingRollbackError
+from sqlalchemy.exc import OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module
@@ -70,6 +70,22 @@ def explain_pending_rollback(call: Any) -> Any:
             f"(session.begin_nested()) so that only the savepoint is rolled back. ({error})",
             pytrace=False,
         )
+
+
+@contextmanager
+def failing_inserts_into(connection: Connection, table: str) -> Iterator[None]:
+    """Make every INSERT into `table` fail with an OperationalError (a lost connection, a full disk):
+    an error the code must NOT swallow, unlike the IntegrityError of a refused row."""
+
+    def fail(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            raise OperationalError(statement, parameters, Exception("disk I/O error"))
+
+    event.listen(connection, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(connection, "before_cursor_execute", fail)
 
 
 # -- task 1 -------------------------------------------------------------------------------------
@@ -170,6 +186,41 @@ def test_place_order_keeps_earlier_orders_of_the_session(shop: Session) -> None:
         f"three orders placed, three orders kept: got {orders(shop)}"
     )
     assert points(shop) == [("ana@example.com", 10), ("ben@example.com", 3)], f"points of the members only: {points(shop)}"
+
+
+@pytest.mark.task(2)
+def test_place_order_refuses_the_points_in_a_savepoint(shop: Session) -> None:
+    savepoints: list[bool] = []
+    whole_rollbacks: list[bool] = []
+    event.listen(shop, "after_transaction_create", lambda _s, t: savepoints.append(True) if t.nested else None)
+    event.listen(
+        shop, "after_soft_rollback", lambda _s, t: whole_rollbacks.append(True) if t.parent is None else None
+    )
+    tm.place_order(shop, "ana@example.com", 1000)
+    tm.place_order(shop, "zed@example.com", 1500)
+    assert not whole_rollbacks, (
+        "place_order() rolled back the whole transaction (session.rollback()) when the points were refused: that "
+        "throws away all of the caller's work since the last commit, and re-adding the order afterwards does not "
+        "bring the rest back. Only the points belong in a savepoint (session.begin_nested()) that is rolled back alone"
+    )
+    assert savepoints, (
+        "the points should be tried inside a savepoint (session.begin_nested()) that the database's refusal rolls "
+        "back: none was opened. Asking first whether the customer is a member is not the same: it races with a "
+        "membership that ends in between, and the database is the one that decides"
+    )
+
+
+@pytest.mark.task(2)
+def test_place_order_does_not_swallow_other_errors(shop: Session) -> None:
+    connection = shop.get_bind()
+    assert isinstance(connection, Connection)
+    with failing_inserts_into(connection, "loyalty_entries"), pytest.raises(OperationalError) as caught:
+        tm.place_order(shop, "ana@example.com", 1000)
+    assert caught.value is not None, (
+        "a member's points failed with an OperationalError (a database fault, not a refused entry): "
+        "place_order() should let it through, catching only the IntegrityError a non-member's entry raises "
+        "(except IntegrityError, not except Exception or DBAPIError)"
+    )
 
 
 # -- task 3 -------------------------------------------------------------------------------------
@@ -282,4 +333,20 @@ def test_import_products_lets_the_database_judge_each_row_in_a_savepoint(connect
         f"import_products() opened {len(savepoints)} savepoint(s) for {len(rows)} rows: each row should be "
         "inserted in a savepoint of its own (session.begin_nested()), so that the database, not a check in "
         "Python, decides which rows are refused and a refused row is rolled back alone"
+    )
+
+
+@pytest.mark.task(3)
+def test_import_products_does_not_swallow_other_errors(connection: Connection) -> None:
+    rows = [("TEA-2", "Black tea", 390), ("CUP-1", "Cup", 650)]
+    with example_session(connection) as session, failing_inserts_into(connection, "products"):
+        try:
+            refused = tm.import_products(session, rows)
+        except OperationalError:
+            return
+    pytest.fail(
+        f"every INSERT failed with an OperationalError (a database fault, not a refused row), and import_products() "
+        f"returned {refused!r} as if the rows had been refused: catch only IntegrityError (except IntegrityError, not "
+        "except Exception or DBAPIError), and let other errors through",
+        pytrace=False,
     )
