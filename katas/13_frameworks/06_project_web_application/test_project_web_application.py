@@ -28,6 +28,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -230,6 +231,26 @@ def test_create_project_answers_201_or_409_for_a_taken_name(database_url: str, s
         names = sorted(connection.scalars(select(projects.c.name)))
     assert names == sorted(["website", "Apollo", "backlog", "Hermes"]), (
         f"one new project committed; projects: {names}"
+    )
+
+
+@pytest.mark.task(2)
+def test_a_database_failure_is_a_500_not_a_409(database_url: str, setup_engine: Engine) -> None:
+    def server_gone(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.engine is not setup_engine and statement.lstrip().upper().startswith("INSERT INTO PROJECTS"):
+            raise OperationalError(
+                statement, {}, ConnectionError("server closed the connection unexpectedly")
+            )
+
+    event.listen(Engine, "before_cursor_execute", server_gone)
+    try:
+        with app_client(database_url) as client:
+            response = client.post("/projects", json={"name": "Hermes"})
+    finally:
+        event.remove(Engine, "before_cursor_execute", server_gone)
+    assert response.status_code == 500, (
+        "the INSERT failed because the connection was lost (OperationalError): that is not 'project name taken'. "
+        f"Catch IntegrityError only; this should end as a 500, got {answer(response)}"
     )
 
 
