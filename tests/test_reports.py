@@ -339,3 +339,21 @@ def test_a_deprecated_api_in_the_learners_code_is_pointed_out_but_fails_nothing(
     assert "Use session.flush() with no arguments" in section, section
     assert "legacy.py, line 29: Session.query() is the legacy Query API" in section and "Use session.scalars(select(" in section
     assert "test_legacy.py" not in section.split("(met by")[0] and section.count("Session.query()") == 1, section
+
+
+def test_a_librarys_bare_not_implemented_error_is_not_called_an_unwritten_stub(fake_pack: FakePack) -> None:
+    # Alembic's CreateTableOp.to_diff_tuple() raises a bare NotImplementedError: the learner's code
+    # is written and calls it; "not written yet" would point the wrong way.
+    fake_pack.write("vendored/some_library.py", "def to_diff_tuple():\n    raise NotImplementedError\n")
+    write_adder(
+        fake_pack,
+        "import importlib.util, pathlib\n"
+        "where = pathlib.Path(__file__).parents[3] / 'vendored' / 'some_library.py'\n"
+        "spec = importlib.util.spec_from_file_location('some_library', where)\n"
+        "lib = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(lib)\n"
+        "def add(a, b):\n    return lib.to_diff_tuple()\n",
+    )
+    run = fake_pack.pytest("katas", "-k", "small")
+    assert run.returncode == 1
+    assert "is not written yet" not in run.output, run.output
