@@ -294,6 +294,23 @@ def test_record_movement_refuses_and_changes_nothing(
 # -- tasks 4-6 ----------------------------------------------------------------------------------
 
 
+def assert_rows_are_the_selects(connection: Connection, queries: Any, report: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run the report's one SELECT again: its rows, in its order, are what the report should return.
+
+    Sorting, cutting or summing in Python after a SELECT that fetched more (or other) rows fails here.
+    """
+    __tracebackhide__ = True
+    statement = queries.statements[-1]
+    with queries.paused():
+        answered = [tuple(row) for row in connection.exec_driver_sql(statement.sql, statement.params)]
+    assert [row[0] for row in answered] == [row[0] for row in rows] and len(answered) == len(rows), (
+        f"{report}() should return the rows of its SELECT as the database gives them: the SELECT answered "
+        f"{len(answered)} rows starting {[row[0] for row in answered][:6]}, the function returned {len(rows)} "
+        f"starting {[row[0] for row in rows][:6]}. Filtering, grouping, ordering and LIMIT are the "
+        f"database's job here, not Python's:\n  {statement.sql}"
+    )
+
+
 @pytest.mark.task(4)
 @pytest.mark.parametrize(
     ("restock", "expected"),
@@ -311,6 +328,7 @@ def test_low_stock_lists_items_at_or_below_their_level_biggest_shortfall_first(
         shop.execute(items.update().where(items.c.sku == sku).values(quantity=quantity))
     with queries.budget(1, because="filtering and ordering are the database's job"):
         got = [tuple(row) for row in project.Inventory(shop).low_stock()]
+    assert_rows_are_the_selects(shop, queries, "low_stock", got)
     assert got == expected, (
         "expected (sku, quantity, reorder_level) of the items AT or below their reorder level, "
         "biggest shortfall (reorder_level - quantity) first, ties by SKU:\n"
@@ -337,6 +355,7 @@ def assert_money_equal(connection: Connection, got: list[Any], expected: list[tu
 def test_value_by_category_is_exact_and_lists_empty_categories(shop: Connection, queries: Any) -> None:
     with queries.budget(1, because="one SELECT with an outer join and GROUP BY, not a query per category"):
         got = project.Inventory(shop).value_by_category()
+    assert_rows_are_the_selects(shop, queries, "value_by_category", [tuple(row) for row in got])
     # 4.95 * 40 + 2.10 * 12 = 223.20; Garden has nothing; 12.99 * 3 + 13.49 * 25 + 0.10 * 0 = 376.22
     assert_money_equal(shop, got, [("Fasteners", Decimal("223.20")), ("Garden", Decimal(0)),
                                    ("Paint", Decimal("376.22"))])
@@ -387,6 +406,8 @@ def test_top_movers_count_units_in_and_out_most_first(
 ) -> None:
     with queries.budget(1, because="GROUP BY, ORDER BY and LIMIT in one SELECT"):
         got = [tuple(row) for row in project.Inventory(shop).top_movers(since, limit)]
+    if queries.count:  # (an early return without a SELECT could not find anything)
+        assert_rows_are_the_selects(shop, queries, "top_movers", got)
     assert got == expected, (
         f"top_movers(since={since:%Y-%m-%d %H:%M}, limit={limit}) should give (sku, units moved in AND out) "
         "for movements at or after `since`, most first, ties by SKU (a sale of 4 and a return of 4 is 8 "
@@ -429,36 +450,73 @@ def test_a_sku_is_a_value_never_sql(shop: Connection, method: str, arguments: tu
     )
 
 
-@pytest.mark.task(3)
-@pytest.mark.backends("postgresql", reason="SQLite lets only one transaction write at a time, so a concurrent "
-                      "sale cannot slip in between a read and a write there")
-def test_record_movement_does_not_lose_a_sale_made_meanwhile(shop: Connection) -> None:
-    """Another cashier sells 2 tins between your read and your write: the stock must count both sales."""
-    sent: list[str] = []
-    sneaked = False
+class AnotherCashier:
+    """Sells 2 tins of PNT-B1 (25 in stock) through the same connection just before the code's first
+    UPDATE, unless the code locked the row first (SELECT ... FOR UPDATE; SQLite drops the clause from
+    the SQL, so the statement object is asked too)."""
 
-    def another_cashier(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        # Just before your first UPDATE, unless you locked the row first (SELECT ... FOR UPDATE).
-        nonlocal sneaked
-        sent.append(statement)
-        locked = any("FOR UPDATE" in earlier.upper() for earlier in sent)
-        if not sneaked and not locked and statement.lstrip().upper().startswith("UPDATE"):
-            sneaked = True
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sneaked = False
+        self.locked = False
+
+    def __enter__(self) -> AnotherCashier:
+        event.listen(self.connection, "before_execute", self.note_lock)
+        event.listen(self.connection, "before_cursor_execute", self.sell)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        event.remove(self.connection, "before_execute", self.note_lock)
+        event.remove(self.connection, "before_cursor_execute", self.sell)
+
+    def note_lock(self, _conn: Any, clauseelement: Any, *_: Any) -> None:
+        if getattr(clauseelement, "_for_update_arg", None) is not None:
+            self.locked = True
+
+    def sell(self, _conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "FOR UPDATE" in statement.upper():
+            self.locked = True
+        if not self.sneaked and not self.locked and statement.lstrip().upper().startswith("UPDATE"):
+            self.sneaked = True
             cursor.execute("UPDATE items SET quantity = quantity - 2 WHERE sku = 'PNT-B1'")
 
-    event.listen(shop, "before_cursor_execute", another_cashier)
-    try:
+
+@pytest.mark.task(3)
+def test_record_movement_does_not_lose_a_sale_made_meanwhile(shop: Connection) -> None:
+    """Another cashier sells 2 tins between your read and your write: the stock must count both sales."""
+    with AnotherCashier(shop) as other:
         returned = project.Inventory(shop).record_movement("PNT-B1", -5, "sale", WHEN)
-    finally:
-        event.remove(shop, "before_cursor_execute", another_cashier)
     stored = shop.execute(select(items.c.quantity).where(items.c.sku == "PNT-B1")).scalar_one()
-    expected = 25 - 2 - 5 if sneaked else 25 - 5
+    expected = 25 - 2 - 5 if other.sneaked else 25 - 5
     assert (returned, stored) == (expected, expected), (
         f"PNT-B1 had 25; another cashier sold 2 just before your UPDATE, and you sold 5, so {expected} are "
         f"left. record_movement() returned {returned!r} and stored {stored!r}: a quantity computed in Python "
         "from a value read earlier overwrites the other sale. Let the database compute it "
         "(SET quantity = quantity + :change), in an UPDATE whose WHERE also checks the stock."
     )
+
+
+@pytest.mark.task(3)
+def test_record_movement_does_not_sell_stock_another_cashier_took_meanwhile(shop: Connection) -> None:
+    """25 tins; you check that 24 are there, another cashier sells 2, then your UPDATE runs."""
+    before = movement_rows(shop, "PNT-B1")
+    outcome: Any
+    with AnotherCashier(shop) as other:
+        try:
+            outcome = project.Inventory(shop).record_movement("PNT-B1", -24, "sale", WHEN)
+        except ValueError:
+            outcome = ValueError
+    stored = shop.execute(select(items.c.quantity).where(items.c.sku == "PNT-B1")).scalar_one()
+    if not other.sneaked:  # the row was locked before the other sale could land: 1 tin left
+        assert (outcome, stored) == (1, 1), f"selling 24 of 25 tins leaves 1: returned {outcome!r}, stored {stored!r}"
+        return
+    assert (outcome, stored) == (ValueError, 23), (
+        "PNT-B1 had 25; another cashier sold 2 just before your UPDATE, so only 23 are left and a sale of 24 "
+        f"must raise ValueError and change nothing. record_movement() gave {outcome!r} and the stock is now "
+        f"{stored!r}: the stock was checked against a value read before the UPDATE. Put the check in the "
+        "UPDATE's WHERE (quantity + :change >= 0), so the database checks and changes the row together."
+    )
+    assert movement_rows(shop, "PNT-B1") == before, "a refused sale must not be logged as a movement"
 
 
 @pytest.mark.parametrize(
