@@ -396,3 +396,25 @@ def test_register_product_is_retried_after_a_transient_failure(engine: Engine) -
             pytrace=False,
         )
     assert state(engine)["skus"].count("CUP-1") == 1, "register_product() should go through run() and be retried"
+
+
+@pytest.mark.task(3)
+def test_register_product_lets_a_lasting_transient_error_through(engine: Engine) -> None:
+    sessions = setup(engine)
+    commits = fail_commits(sessions, times=100)
+    try:
+        psp.ShopService(sessions, attempts=2).register_product("CUP-1", "Cup", 650)
+    except OperationalError:
+        pass
+    except psp.DuplicateSku as error:
+        pytest.fail(
+            "every commit failed with an OperationalError (a transient fault, here one that lasts), and "
+            f"register_product() turned it into DuplicateSku ({error!r}): only the IntegrityError of a taken sku "
+            "means a duplicate. Catch IntegrityError around run(), not Exception or DBAPIError",
+            pytrace=False,
+        )
+    else:
+        pytest.fail("every commit failed, yet register_product() returned: the last error should propagate", pytrace=False)
+    assert len(commits) == 2, f"two attempts, two commits tried; {len(commits)} were"
+    assert "CUP-1" not in state(engine)["skus"], "nothing was committed"
+    assert_all_closed(engine, "register_product() after its last attempt failed")
