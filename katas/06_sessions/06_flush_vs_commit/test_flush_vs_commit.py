@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, inspect, select, text
-from sqlalchemy.exc import IntegrityError, PendingRollbackError
+from sqlalchemy import Connection, Engine, event, inspect, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module
@@ -154,6 +154,32 @@ def test_apply_discounts_refused_one_undoes_them_all_and_names_it(
     )
     session.commit()  # the next piece of work on the same session
     assert prices(session) == before, "nothing of the refused call may be committed later"
+
+
+@pytest.mark.task(2)
+def test_apply_discounts_lets_other_database_errors_through(shop: tuple[Session, dict[str, int]]) -> None:
+    session, _ = shop
+    connection = session.get_bind()
+    assert isinstance(connection, Connection)
+
+    def lose_the_connection(_c: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith("UPDATE PRODUCTS") and "MUG-1" not in str(parameters):
+            raise OperationalError(statement, parameters, Exception("server closed the connection unexpectedly"))
+
+    event.listen(connection, "before_cursor_execute", lose_the_connection)
+    try:
+        with pytest.raises(OperationalError):
+            try:
+                fvc.apply_discounts(session, {"MUG-1": 100, "TEA-1": 50})
+            except ValueError as error:
+                pytest.fail(
+                    "the UPDATE failed with an OperationalError (the connection was lost: no discount was refused), "
+                    f"and apply_discounts() reported it as a refused discount ({error}): only the CHECK constraint's "
+                    "IntegrityError means that. Catch IntegrityError, not Exception or DBAPIError",
+                    pytrace=False,
+                )
+    finally:
+        event.remove(connection, "before_cursor_execute", lose_the_connection)
 
 
 # -- task 3 -------------------------------------------------------------------------------------
