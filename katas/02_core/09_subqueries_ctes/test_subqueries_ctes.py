@@ -208,7 +208,26 @@ def run(queries: Any, function: Any, connection: Connection, *args: Any) -> Any:
     queries.clear()
     result = function(connection, *args)
     one_statement(queries, f"{function.__name__}()")
+    answers_itself(queries, connection, function.__name__, list(result))
     return result
+
+
+def answers_itself(queries: Any, connection: Connection, name: str, result: list[Any]) -> None:
+    """The one statement must hold the answer: run it again, and it gives as many rows as the function
+    returned, with the same names. One SELECT of every employee, then an average, a max, a count or a
+    filter in Python, returns fewer rows than its SELECT answered (or other ones)."""
+    __tracebackhide__ = True
+    statement = queries.statements[0]
+    with queries.paused():
+        answered = [tuple(row) for row in connection.exec_driver_sql(statement.sql, statement.params)]
+    names = sorted(str(item if isinstance(item, str) else item[0]) for item in result)
+    found = sorted(str(next((v for v in row if isinstance(v, str)), row[0])) for row in answered)
+    assert len(answered) == len(result) and names == found, (
+        f"{name}() returned {len(result)} rows, but its one statement answers {len(answered)} rows "
+        f"({found[:8]}{' ...' if len(found) > 8 else ''}): the averaging, counting, grouping and "
+        "filtering belong in the SQL (subqueries, a CTE), not in Python after a SELECT of every row. "
+        f"The statement sent was:\n{statement.sql}"
+    )
 
 
 def rows(result: Any) -> list[tuple[Any, ...]]:
