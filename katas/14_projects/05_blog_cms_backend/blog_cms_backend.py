@@ -1,0 +1,144 @@
+"""Kata 14.5 (project): the magazine's CMS — posts, categories, tags, comments, and full-text search
+that works on SQLite (FTS5) and PostgreSQL (tsvector + GIN index) behind one function.
+
+Given: the models, the names of the search structures and `search_document()`, the expression
+PostgreSQL's index is built on. You write: create_search_index, search_posts and post_summaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+post_tags = Table(
+    "post_tags",
+    Base.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(default=False)  # drafts are never listed nor found
+    category: Mapped[Category] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name)
+    comments: Mapped[list[Comment]] = relationship(back_populates="post", cascade="all, delete-orphan")
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    post: Mapped[Post] = relationship(back_populates="comments")
+
+
+FTS_TABLE = "posts_fts"  # SQLite: the FTS5 table indexing posts.title and posts.body
+SEARCH_INDEX = "ix_posts_search"  # PostgreSQL: the GIN index on search_document()
+
+
+def search_document() -> ColumnElement[str]:
+    """PostgreSQL: the tsvector of a post, `to_tsvector('english', title || ' ' || body)`.
+
+    The GIN index is built on exactly this expression, and a query uses the index only when it
+    repeats the same expression (to_tsvector of the body alone, or another configuration, is
+    another expression).
+    """
+    return func.to_tsvector(
+        literal_column("'english'"), Post.title.concat(literal_column("' '", String)).concat(Post.body)
+    )
+
+
+# -- task 1: the search index ------------------------------------------------------------------------
+
+
+def create_search_index(connection: Connection) -> None:
+    """Create the full-text index for the connection's database, over the posts already there and
+    kept up to date for posts inserted, updated and deleted afterwards.
+
+    SQLite: an FTS5 table FTS_TABLE with columns title and body, external content from posts
+    (content_rowid id), the porter tokenizer, filled from the existing posts, and triggers that keep
+    it in step with posts. PostgreSQL: a GIN index SEARCH_INDEX on search_document().
+    """
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+# -- task 2: search --------------------------------------------------------------------------------------
+
+
+# TODO (task 2): helpers of your own may go here.
+
+
+def search_posts(session: Session, words: str, limit: int = 10) -> list[int]:
+    """The ids of the published posts containing every word of `words` (in title or body, stemmed:
+    "brewing" finds "brewed"), best match first, ties newest first (higher id);
+    at most `limit`. One SELECT.
+
+    Whatever the user typed is text to look for, never query syntax: quotes, `*`, `-`, `NEAR`,
+    `OR`, `title:` neither break the query nor change its meaning. Empty input finds nothing.
+    SQLite: MATCH on FTS_TABLE ranked by bm25() (smaller is better). PostgreSQL:
+    search_document() @@ plainto_tsquery('english', …) ranked by ts_rank() (bigger is better).
+    """
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
+
+
+# -- task 3: a category page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    title: str
+    comment_count: int
+    tags: list[str]
+
+
+def post_summaries(session: Session, category: str) -> list[PostSummary]:
+    """The published posts of the category (by name): title, number of comments (0 when none),
+    tag names (sorted); ordered by title, ties by id. At most two SELECTs, however many posts:
+    the comments are counted by the database, never loaded."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
