@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import inspect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -167,6 +168,14 @@ async def test_minutes_per_show_totals_every_show(
         f"and coalesce) sorted by name: expected {expected}, got {totals!r}"
     )
     queries.assert_count(1, because="one SELECT with SUM and GROUP BY totals every show")
+    sql = outer = " ".join(queries.sql[0].split())
+    while re.search(r"\([^()]*\)", outer):  # the statement's own clauses, not a subquery's
+        outer = re.sub(r"\([^()]*\)", "", outer)
+    assert re.search(r"\bsum\s*\(", sql, re.IGNORECASE) and re.search(r"\bORDER BY\b", outer, re.IGNORECASE), (
+        "the database totals and sorts: the SELECT should have SUM(...) (grouped by show) and an ORDER BY on the name; "
+        "adding up the fetched minutes, or sorting the totals, in Python reads every episode and is not the lesson."
+        f"\n{queries.listing()}"
+    )
 
 
 # -- task 4 -------------------------------------------------------------------------------------
