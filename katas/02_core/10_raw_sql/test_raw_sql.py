@@ -12,6 +12,7 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Date,
@@ -39,7 +40,9 @@ schema = MetaData()
 invoices = Table(
     "invoices",
     schema,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    # BIGINT, not INTEGER: on SQLite the id is then not the rowid, and the rows lie in the table in
+    # insertion order (newest id first, see db), so a tie on the date without "id" shows there too.
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("customer", String(100), nullable=False),
     Column("amount", Numeric(10, 2), nullable=False),
     Column("issued", Date, nullable=False),
@@ -259,6 +262,14 @@ def test_open_invoice_count_sends_driver_sql_with_a_parameter(db: Connection) ->
         f"the customer should be a parameter in the driver's own placeholder style "
         f"({db.dialect.paramstyle!r} on {db.dialect.name}), not part of the SQL. SQL sent:\n{sql}\n"
         f"parameters: {parameters!r}"
+    )
+    db.execute(insert(invoices), [{"id": 80000 + n, "customer": "O'Brien & Sons", "amount": Decimal("1.00"),
+                                   "issued": date(2024, 6, 1), "status": "open"} for n in range(3)])
+    answered = db.exec_driver_sql(sql, parameters).all()
+    assert len(answered) == 1, (
+        f"the statement sent answers {len(answered)} rows for a customer with 4 open invoices: let the "
+        f"database count (SELECT count(*) ...), one row, instead of fetching the invoices to count them "
+        f"in Python. SQL sent:\n{sql}"
     )
 
 
