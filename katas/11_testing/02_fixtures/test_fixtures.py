@@ -8,8 +8,6 @@ connection of its own after the run.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import Pool
 
-from fixtures.recording import recorder
+from fixtures.inner_run import InnerRun, run_inline
 from fixtures.target import learner_path
 
 pytest_plugins = ["pytester"]
@@ -127,10 +125,10 @@ class Watcher:
 
 
 @dataclass
-class InnerRun:
-    outcomes: dict[str, str] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    collection_errors: list[str] = field(default_factory=list)
+class FixtureRun:
+    """The kata's four tests run through the learner's fixtures, and what the fixtures did meanwhile."""
+
+    tests: InnerRun
     engines: int = 0
     disposed: bool = False
     creates: list[str] = field(default_factory=list)
@@ -138,18 +136,9 @@ class InnerRun:
     tables_after: list[str] = field(default_factory=list)
 
 
-def _text(report: Any, limit: int = 1200) -> str:
-    text_ = str(report.longreprtext).strip().replace("conftest.py", LEARNER_FILE)
-    return text_ if len(text_) <= limit else "...\n" + text_[-limit:]
-
-
 @pytest.fixture
-def inner_run(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, database_url: str
-) -> Iterator[InnerRun]:
+def inner_run(pytester: pytest.Pytester, database_url: str) -> Iterator[FixtureRun]:
     """Run the kata's four tests through the learner's fixtures once, and report what happened."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setattr("sys.dont_write_bytecode", True)
     outside = create_engine(database_url)
     with outside.begin() as connection:
         connection.execute(text(f"CREATE TABLE {MARKER} (note VARCHAR(40))"))
@@ -157,30 +146,21 @@ def inner_run(
     (pytester.path / "conftest.py").write_text(learner_path(__file__, LEARNER_FILE).read_text())
     (pytester.path / "test_inner.py").write_text(INNER_TESTS)
     watcher = Watcher(database_url)
-    run = InnerRun()
     try:
-        with contextlib.redirect_stdout(io.StringIO()), recorder.log.paused():
-            hooks = pytester.inline_run("-p", "no:cacheprovider", "-q", "--tb=short", plugins=[watcher])
+        run = FixtureRun(
+            tests=run_inline(pytester, plugins=[watcher], shown_as={"conftest.py": LEARNER_FILE}, limit=1200)
+        )
         run.engines = len(watcher.engines)
         run.disposed = all(engine.pool is not pool for engine, pool in zip(watcher.engines, watcher.pools))
         run.creates = watcher.creates
         run.left_open = watcher.left_open
     finally:
         watcher.close()
-    for report in hooks.getreports("pytest_collectreport"):
-        if report.failed:
-            run.collection_errors.append(_text(report))
-    for report in hooks.getreports("pytest_runtest_logreport"):
-        name = report.nodeid.split("::")[-1]
-        if report.failed:
-            run.outcomes[name] = "failed" if report.when == "call" else f"failed in {report.when}"
-            run.texts[name] = _text(report)
-        elif report.when == "call" and name not in run.outcomes:
-            run.outcomes[name] = "passed"
-    with outside.begin() as connection:
-        connection.execute(text(f"DROP TABLE {MARKER}"))
-        run.tables_after = sorted(inspect(connection).get_table_names())
-    outside.dispose()
+        with outside.begin() as connection:
+            connection.execute(text(f"DROP TABLE {MARKER}"))
+            tables_after = sorted(inspect(connection).get_table_names())
+        outside.dispose()
+    run.tables_after = tables_after
     yield run
 
 
@@ -189,30 +169,31 @@ def require(condition: object, message: str) -> None:
         pytest.fail(message, pytrace=False)
 
 
-def usable(run: InnerRun) -> None:
+def usable(run: FixtureRun) -> None:
     """Fail with the first thing that kept the fixtures from working at all."""
-    if run.collection_errors:
+    if run.tests.collection_errors:
         pytest.fail(
             f"The kata's test run could not start with your {LEARNER_FILE} as its conftest.py:\n"
-            + "\n".join(run.collection_errors),
+            + "\n".join(run.tests.collection_errors),
             pytrace=False,
         )
-    for name, text_ in run.texts.items():
+    for name in {**run.tests.failed, **run.tests.errors}:
+        text_ = run.tests.text(name)
         if text_.rstrip().endswith("NotImplementedError"):
             pytest.fail(
                 f"Your fixtures are not all written yet: {name} met NotImplementedError.\n{text_}",
                 pytrace=False,
             )
-        if run.outcomes[name].startswith("failed in setup"):
+        if run.tests.outcome(name) == "failed in setup":
             pytest.fail(f"{name} could not even start with your fixtures:\n{text_}", pytrace=False)
 
 
-def inner_test_passed(run: InnerRun, name: str, story: str) -> None:
+def inner_test_passed(run: FixtureRun, name: str, story: str) -> None:
     usable(run)
-    outcome = run.outcomes.get(name)
+    outcome = run.tests.outcome(name)
     if outcome != "passed":
         pytest.fail(
-            f"{story}\nThe kata's test {name} {outcome or 'did not run'}:\n{run.texts.get(name, '')}",
+            f"{story}\nThe kata's test {name} {outcome or 'did not run'}:\n{run.tests.text(name)}",
             pytrace=False,
         )
 
@@ -221,7 +202,7 @@ def inner_test_passed(run: InnerRun, name: str, story: str) -> None:
 
 
 @pytest.mark.task(1)
-def test_one_engine_serves_the_whole_run(inner_run: InnerRun) -> None:
+def test_one_engine_serves_the_whole_run(inner_run: FixtureRun) -> None:
     usable(inner_run)
     require(
         inner_run.engines == 1,
@@ -231,7 +212,7 @@ def test_one_engine_serves_the_whole_run(inner_run: InnerRun) -> None:
 
 
 @pytest.mark.task(1)
-def test_the_engine_is_disposed_when_the_run_ends(inner_run: InnerRun) -> None:
+def test_the_engine_is_disposed_when_the_run_ends(inner_run: FixtureRun) -> None:
     usable(inner_run)
     require(
         inner_run.engines and inner_run.disposed,
@@ -241,7 +222,7 @@ def test_the_engine_is_disposed_when_the_run_ends(inner_run: InnerRun) -> None:
 
 
 @pytest.mark.task(1)
-def test_the_engine_is_on_the_given_database(inner_run: InnerRun) -> None:
+def test_the_engine_is_on_the_given_database(inner_run: FixtureRun) -> None:
     inner_test_passed(
         inner_run,
         "test_4_the_database_is_the_kata_one",
@@ -254,7 +235,7 @@ def test_the_engine_is_on_the_given_database(inner_run: InnerRun) -> None:
 
 
 @pytest.mark.task(2)
-def test_the_tables_are_created_once_and_dropped_at_the_end(inner_run: InnerRun) -> None:
+def test_the_tables_are_created_once_and_dropped_at_the_end(inner_run: FixtureRun) -> None:
     usable(inner_run)
     require(
         len(inner_run.creates) == 1,
@@ -272,7 +253,7 @@ def test_the_tables_are_created_once_and_dropped_at_the_end(inner_run: InnerRun)
 
 
 @pytest.mark.task(3)
-def test_the_rows_of_one_test_are_gone_for_the_next(inner_run: InnerRun) -> None:
+def test_the_rows_of_one_test_are_gone_for_the_next(inner_run: FixtureRun) -> None:
     for name in ("test_1_the_connection_writes", "test_3_starts_empty_again"):
         inner_test_passed(
             inner_run,
@@ -283,7 +264,7 @@ def test_the_rows_of_one_test_are_gone_for_the_next(inner_run: InnerRun) -> None
 
 
 @pytest.mark.task(3)
-def test_each_connection_is_closed_after_its_test(inner_run: InnerRun) -> None:
+def test_each_connection_is_closed_after_its_test(inner_run: FixtureRun) -> None:
     usable(inner_run)
     require(
         not inner_run.left_open,
@@ -296,7 +277,7 @@ def test_each_connection_is_closed_after_its_test(inner_run: InnerRun) -> None:
 
 
 @pytest.mark.task(4)
-def test_the_session_works_inside_the_connection(inner_run: InnerRun) -> None:
+def test_the_session_works_inside_the_connection(inner_run: FixtureRun) -> None:
     inner_test_passed(
         inner_run,
         "test_2_the_session_writes_in_the_connection",

@@ -9,8 +9,6 @@ its own: nothing the hostile test did may be seen by the probe, or by anyone aft
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, event, inspect, text
 
-from fixtures.recording import recorder
+from fixtures.inner_run import InnerRun, run_inline
 from fixtures.target import learner_path
 
 pytest_plugins = ["pytester"]
@@ -210,51 +208,31 @@ class KataEngine:
 
 
 @dataclass
-class InnerRun:
-    outcomes: dict[str, str] = field(default_factory=dict)  # test name -> "passed" / "failed in setup" ...
-    texts: dict[str, str] = field(default_factory=dict)
-    collection_errors: list[str] = field(default_factory=list)
+class HostileRun:
+    tests: InnerRun  # test_hostile and the probe after it
     left_open: dict[str, int] = field(default_factory=dict)  # connections the fixtures did not close
 
 
 @pytest.fixture
-def run_hostile(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, engine: Engine) -> Iterator[Any]:
-    # The inner run reads none of the pack's settings: keep it from loading every installed plugin.
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setattr("sys.dont_write_bytecode", True)
-
-    def run(name: str) -> InnerRun:
+def run_hostile(pytester: pytest.Pytester, engine: Engine) -> Iterator[Any]:
+    def run(name: str) -> HostileRun:
         source = learner_path(__file__, LEARNER_FILE)
         (pytester.path / "conftest.py").write_text(source.read_text())
         (pytester.path / "test_hostile.py").write_text(PRELUDE + HOSTILE[name][1] + PROBE)
         plugin = KataEngine(engine)
         try:
-            with contextlib.redirect_stdout(io.StringIO()), recorder.log.paused():
-                hooks = pytester.inline_run(
-                    "-p", "no:cacheprovider", "-q", "--tb=short", "-W", "error::sqlalchemy.exc.SAWarning",
-                    plugins=[plugin],
-                )  # fmt: skip
+            tests = run_inline(
+                pytester,
+                "-W",
+                "error::sqlalchemy.exc.SAWarning",
+                plugins=[plugin],
+                shown_as={"conftest.py": LEARNER_FILE},
+            )
         finally:
             plugin.close()
-        run = InnerRun(left_open=plugin.left_open)
-        for report in hooks.getreports("pytest_collectreport"):
-            if report.failed:
-                run.collection_errors.append(_text(report))
-        for report in hooks.getreports("pytest_runtest_logreport"):
-            name_ = report.nodeid.split("::")[-1]
-            if report.failed:
-                run.outcomes[name_] = "failed" if report.when == "call" else f"failed in {report.when}"
-                run.texts[name_] = _text(report)
-            elif report.when == "call" and name_ not in run.outcomes:
-                run.outcomes[name_] = "passed"
-        return run
+        return HostileRun(tests=tests, left_open=plugin.left_open)
 
     yield run
-
-
-def _text(report: Any, limit: int = 1500) -> str:
-    text_ = str(report.longreprtext).strip().replace("conftest.py", LEARNER_FILE)
-    return text_ if len(text_) <= limit else "...\n" + text_[-limit:]
 
 
 def committed_tables(engine: Engine) -> list[str]:
@@ -263,20 +241,20 @@ def committed_tables(engine: Engine) -> list[str]:
         return sorted(set(inspect(connection).get_table_names()) - {MARKER})
 
 
-def assert_isolated(engine: Engine, run: InnerRun, name: str) -> None:
+def assert_isolated(engine: Engine, run: HostileRun, name: str) -> None:
     what = HOSTILE[name][0]
-    if run.collection_errors:
+    if run.tests.collection_errors:
         pytest.fail(
             f"The kata's test run could not start with your {LEARNER_FILE} as its conftest.py:\n"
-            + "\n".join(run.collection_errors),
+            + "\n".join(run.tests.collection_errors),
             pytrace=False,
         )
     hostile, probe = (
-        run.outcomes.get("test_hostile"),
-        run.outcomes.get("test_probe_the_next_test_starts_clean"),
+        run.tests.outcome("test_hostile"),
+        run.tests.outcome("test_probe_the_next_test_starts_clean"),
     )
     if hostile != "passed":
-        explanation = run.texts.get("test_hostile", "it did not run")
+        explanation = run.tests.text("test_hostile") or "it did not run"
         if explanation.rstrip().endswith("NotImplementedError"):
             pytest.fail(
                 f"Your fixtures are not written yet: they still raise NotImplementedError.\n{explanation}",
@@ -303,7 +281,7 @@ def assert_isolated(engine: Engine, run: InnerRun, name: str) -> None:
             pytrace=False,
         )
     if probe != "passed":
-        explanation = run.texts.get("test_probe_the_next_test_starts_clean", "it did not run")
+        explanation = run.tests.text("test_probe_the_next_test_starts_clean") or "it did not run"
         if "LEFT BEHIND" in explanation:
             pytest.fail(
                 f"After a test that {what}, the NEXT test found its tables still there: your fixtures let the "
