@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 import logging
 import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import URL, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 
 from fixtures.target import learner_module
 
@@ -253,6 +256,32 @@ async def test_asyncpg_require_really_refuses_a_plain_text_connection(async_data
 # -- task 3 -------------------------------------------------------------------------------------
 
 
+@dataclass
+class ConnectionCounts:
+    opened: int = 0
+    closed: int = 0
+
+
+@pytest.fixture
+def opened_and_closed() -> Iterator[ConnectionCounts]:
+    """Counts the DBAPI connections every pool opens and closes while the test runs."""
+    counts = ConnectionCounts()
+
+    def on_connect(*_: object) -> None:
+        counts.opened += 1
+
+    def on_close(*_: object) -> None:
+        counts.closed += 1
+
+    event.listen(Pool, "connect", on_connect)
+    event.listen(Pool, "close", on_close)
+    event.listen(Pool, "close_detached", on_close)
+    yield counts
+    event.remove(Pool, "connect", on_connect)
+    event.remove(Pool, "close", on_close)
+    event.remove(Pool, "close_detached", on_close)
+
+
 def closed_port_url() -> URL:
     return URL.create(
         "postgresql+psycopg",
@@ -284,6 +313,10 @@ def test_a_failed_check_reports_without_the_password(caplog: pytest.LogCaptureFi
     assert "127.0.0.1:1" in message and "refused" in message.lower(), (
         f"the message should name the host:port (with the password masked) and the driver's reason: {message!r}"
     )
+    assert "\n" not in message and "[SQL:" not in message, (
+        f"the message should be one line: the URL and the first line of the driver's reason (str(error.orig)), "
+        f"not the whole error with SQLAlchemy's statement and background link: {message!r}"
+    )
     warnings = [r for r in caplog.records if r.name == "bookshop.db" and r.levelno == logging.WARNING]
     assert warnings, "a failed check should be logged as a WARNING on the 'bookshop.db' logger"
     logged = "\n".join(r.getMessage() for r in warnings)
@@ -302,7 +335,7 @@ def test_a_failed_check_on_a_sqlite_file_that_cannot_be_opened(tmp_path: Path) -
 
 @pytest.mark.task(3)
 def test_a_good_check_reports_ok_with_the_password_masked(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    database_url: str, caplog: pytest.LogCaptureFixture, opened_and_closed: ConnectionCounts
 ) -> None:
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
@@ -316,6 +349,12 @@ def test_a_good_check_reports_ok_with_the_password_masked(
     )
     assert url.database is not None and url.database in message, (
         f"the message should name the database: {message!r}"
+    )
+    assert opened_and_closed.opened > 0, "check_database should open a connection to run SELECT 1"
+    assert opened_and_closed.closed == opened_and_closed.opened, (
+        f"check_database opened {opened_and_closed.opened} database connection(s) and closed "
+        f"{opened_and_closed.closed}: a health check that runs every few seconds must not leave connections "
+        "open in a pool nobody uses again; dispose of its engine (engine.dispose(), in a finally) or use NullPool"
     )
     assert not any(r.levelno >= logging.WARNING for r in caplog.records if r.name == "bookshop.db"), (
         "a passing check should not log a warning"
