@@ -27,7 +27,9 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
 )
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from fixtures.isolation import rolled_back
@@ -261,3 +263,53 @@ def test_register_if_new_refusal_keeps_the_callers_other_work(
         f"after the refusal the table should hold Ana (unchanged) and Cy, and nothing else: {sorted(rows)}"
     )
     assert not committed_in(queries), "register_if_new() should not commit"
+
+
+@pytest.mark.task(4)
+def test_register_if_new_lets_the_database_decide_when_someone_registers_meanwhile(
+    connection: Connection, shop: Session
+) -> None:
+    """Another request registers the same email between any check you make and your INSERT."""
+    raced = False
+
+    def another_request(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        nonlocal raced
+        if not raced and statement.lstrip().upper().startswith("INSERT INTO CUSTOMERS"):
+            raced = True
+            cursor.execute("INSERT INTO customers (name, email, loyalty_points) VALUES ('Dee', 'dee@example.org', 0)")
+
+    event.listen(connection, "before_cursor_execute", another_request)
+    try:
+        try:
+            got = creating_objects.register_if_new(shop, "Dee too", "dee@example.org")
+        except IntegrityError as error:
+            pytest.fail(
+                "someone registered dee@example.org just before your INSERT, and the IntegrityError came out of "
+                "register_if_new(): checking first (a SELECT) cannot see a registration that lands after the "
+                "check. Let the database's unique constraint decide: flush inside a savepoint and catch the "
+                f"IntegrityError. The database said: {str(error.orig).splitlines()[0]}"
+            )
+    finally:
+        event.remove(connection, "before_cursor_execute", another_request)
+    assert raced, "register_if_new() should send the customer's INSERT (flush)"
+    assert got is None, (
+        f"dee@example.org was taken by the time the INSERT ran: register_if_new() should return None, not {got!r}"
+    )
+
+
+@pytest.mark.task(4)
+def test_register_if_new_lets_errors_other_than_a_taken_email_through(shop: Session) -> None:
+    # A database nobody migrated: no customers table. A bug to report, not a taken email.
+    shop.execute(text("DROP TABLE orders"))
+    shop.execute(text("DROP TABLE customers"))
+    try:
+        got = creating_objects.register_if_new(shop, "Ben", "ben@example.org")
+    except IntegrityError as error:
+        pytest.fail(f"a missing table is not a taken email, yet an IntegrityError came out: {error.orig}")
+    except DBAPIError:
+        return
+    pytest.fail(
+        f"register_if_new() returned {got!r} although the customers table does not exist: only a refused "
+        "INSERT (IntegrityError) means the email is taken. Catch IntegrityError, not Exception or "
+        "DBAPIError, and let every other error reach the caller."
+    )
