@@ -242,8 +242,8 @@ def test_order_has_a_line_per_product_at_its_price_and_takes_the_stock(
 @pytest.mark.task(1)
 @pytest.mark.parametrize(
     "items",
-    [{}, {7: 0}, {7: -1}, {7: 2, 3: 0}, {7: 1.5}, {7: True}],
-    ids=["no lines", "zero", "negative", "one zero line", "fraction", "bool"],
+    [{}, {7: 0}, {7: -1}, {7: 2, 3: 0}, {3: 2, 7: 0}, {7: 1.5}, {3: 1, 7: True}],
+    ids=["no lines", "zero", "negative", "one zero line", "zero after a good line", "fraction", "bool"],
 )
 def test_invalid_orders_are_refused_before_anything_is_sent(
     shop_session: Session, queries: Any, items: dict[int, Any]
@@ -525,10 +525,10 @@ REVENUE_ORDERS = [
     (
         5,
         "e",
-        datetime(2026, 3, 31, 23, 59, 59),
+        datetime(2026, 3, 31, 23, 59, 59, 900000),
         "placed",
         [(12, 5, "1.10"), (3, 1, "9.00")],
-    ),  # last evening: in
+    ),  # the last day's last second (and a bit): in
     (6, "f", datetime(2026, 4, 1, 0, 0, 0), "placed", [(3, 4, "12.00")]),  # the day after: out
 ]
 
@@ -657,4 +657,32 @@ def test_a_cancellation_made_between_the_read_and_the_write_is_seen(
         assert outcome is None, f"the cancellation should succeed; it raised {outcome!r}"
     assert stocks(shop_session) == STOCKS, (
         f"the stock should be put back exactly once: expected {STOCKS}, found {stocks(shop_session)}"
+    )
+
+
+@pytest.mark.task(4)
+def test_a_sale_made_while_cancelling_is_kept(shop_session: Session, connection: Connection) -> None:
+    order = placed(shop_session, "ada@example.com", {3: 2, 7: 1})
+    shop_session.commit()
+    shop_session.expire_all()
+    # After the code reads product 3's row (to put the units back), another customer buys one mug.
+    interloper = Interloper(
+        connection,
+        "products",
+        f"SELECT 1 FROM products WHERE id = 3 AND stock = {STOCKS[3] - 2}",
+        ["UPDATE products SET stock = stock - 1 WHERE id = 3"],
+    )
+    with interloper:
+        shop.cancel_order(shop_session, order.id)
+    expected = {**STOCKS, 3: STOCKS[3] - 1} if interloper.landed else STOCKS
+    assert stocks(shop_session) == expected, (
+        f"the cancelled order's units should come back on top of the stock as it is now: expected {expected}, "
+        f"found {stocks(shop_session)}. "
+        + (
+            "Your code read product 3's stock, another customer bought one mug before your next statement, and "
+            "the stock written back was computed from the old read, undoing that sale. Let the database add: "
+            "UPDATE products SET stock = stock + :quantity"
+            if interloper.landed
+            else ""
+        )
     )
