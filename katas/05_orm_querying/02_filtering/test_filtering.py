@@ -7,6 +7,7 @@ rows in Python from the raw rows, read with plain Core queries.
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +46,38 @@ def rows(session: Session, model: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in session.execute(select(model.__table__)).mappings()]
 
 
+def order_by_keys(sql: str) -> list[str]:
+    """The keys of the statement's own ORDER BY (not a window's or a subquery's), as SQL text."""
+    depth, start = 0, None
+    for i, char in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and sql[i : i + 8].upper() == "ORDER BY":
+            start = i + 8
+    if start is None:
+        return []
+    keys, depth, current = [], 0, ""
+    for char in sql[start:]:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char == ",":
+            keys.append(current)
+            current = ""
+        else:
+            current += char
+    keys.append(re.split(r"\b(?:LIMIT|OFFSET|FETCH)\b", current, flags=re.IGNORECASE)[0])
+    return [key.strip() for key in keys if key.strip()]
+
+
+def assert_ties_broken_by_id(queries: Any, what: str) -> None:
+    """SQLite reads the shop's tables in id order (the id is the rowid) and sorts stably, so a missing
+    tie-breaker passes on the data there: the ORDER BY sent must end with the id."""
+    sent = [order_by_keys(" ".join(sql.split())) for sql in queries.sql]
+    assert any(len(keys) >= 2 and re.search(r"\bid\b", keys[-1], re.IGNORECASE) for keys in sent), (
+        f"{what}: the ORDER BY should end with the id, the tie-breaker (order_by(..., Model.id)). Without it, rows "
+        "the other keys call equal come in whatever order the database finds them: the id order by chance on "
+        f"SQLite, any order on PostgreSQL, and pages may repeat or skip rows.\n{queries.listing()}"
+    )
+
+
 def ids(objects: Any) -> list[Any]:
     return [getattr(o, "id", o) for o in objects]
 
@@ -79,6 +112,7 @@ def test_price_between_includes_both_ends(
         f"included (>= and <=), cheapest first then by id: expected ids {expected}, got {got}"
     )
     queries.assert_count(1, because="one SELECT with both conditions in its WHERE")
+    assert_ties_broken_by_id(queries, "price_between() sorts cheapest first, then by id")
     assert was_bound(low, queries.values_sent()) and was_bound(high, queries.values_sent()), (
         f"low and high should be bound parameters:\n{queries.listing()}"
     )

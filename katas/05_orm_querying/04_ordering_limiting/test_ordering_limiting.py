@@ -45,6 +45,38 @@ def rows(session: Session, model: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in session.execute(select(model.__table__)).mappings()]
 
 
+def order_by_keys(sql: str) -> list[str]:
+    """The keys of the statement's own ORDER BY (not a window's or a subquery's), as SQL text."""
+    depth, start = 0, None
+    for i, char in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and sql[i : i + 8].upper() == "ORDER BY":
+            start = i + 8
+    if start is None:
+        return []
+    keys, depth, current = [], 0, ""
+    for char in sql[start:]:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char == ",":
+            keys.append(current)
+            current = ""
+        else:
+            current += char
+    keys.append(re.split(r"\b(?:LIMIT|OFFSET|FETCH)\b", current, flags=re.IGNORECASE)[0])
+    return [key.strip() for key in keys if key.strip()]
+
+
+def assert_ties_broken_by_id(queries: Any, what: str) -> None:
+    """SQLite reads the shop's tables in id order (the id is the rowid) and sorts stably, so a missing
+    tie-breaker passes on the data there: the ORDER BY sent must end with the id."""
+    sent = [order_by_keys(" ".join(sql.split())) for sql in queries.sql]
+    assert any(len(keys) >= 2 and re.search(r"\bid\b", keys[-1], re.IGNORECASE) for keys in sent), (
+        f"{what}: the ORDER BY should end with the id, the tie-breaker (order_by(..., Model.id)). Without it, rows "
+        "the other keys call equal come in whatever order the database finds them: the id order by chance on "
+        f"SQLite, any order on PostgreSQL, and pages may repeat or skip rows.\n{queries.listing()}"
+    )
+
+
 def ids(objects: Any) -> list[Any]:
     return [getattr(o, "id", o) for o in objects]
 
@@ -80,7 +112,7 @@ def test_newest_orders_are_the_most_recent_newest_first(
 @pytest.mark.task(2)
 @pytest.mark.parametrize("heaviest_first", [True, False], ids=["heaviest first", "lightest first"])
 def test_products_by_weight_puts_products_without_weight_last(
-    session: Session, shop_rows: None, heaviest_first: bool
+    session: Session, shop_rows: None, queries: Any, heaviest_first: bool
 ) -> None:
     products = rows(session, Product)
     weighed = sorted(
@@ -107,6 +139,7 @@ def test_products_by_weight_puts_products_without_weight_last(
         f"({'descending' if heaviest_first else 'ascending'}), equal weights by id, no weight last: "
         f"expected {expected}, got {got}"
     )
+    assert_ties_broken_by_id(queries, "products_by_weight() orders equal weights by id")
 
 
 # -- task 3 -------------------------------------------------------------------------------------
@@ -135,9 +168,13 @@ def make_customers(session: Session, names: list[str], id_order: list[int]) -> l
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize("per_page", [1, 3, 7, 20, 25])
-def test_customers_page_one_starts_at_the_first_customer(session: Session, shop: Any, per_page: int) -> None:
+def test_customers_page_one_starts_at_the_first_customer(
+    session: Session, shop: Any, queries: Any, per_page: int
+) -> None:
     expected = [c["id"] for c in sorted(rows(session, Customer), key=lambda c: (c["name"], c["id"]))]
+    queries.clear()
     first = ids(ordering_limiting.customers_page(session, 1, per_page))
+    assert_ties_broken_by_id(queries, "customers_page() orders by name, then id")
     assert first == expected[:per_page], (
         f"customers_page(1, {per_page}) is the FIRST page (pages count from 1): the first {per_page} customers "
         f"by name, then id: expected {expected[:per_page]}, got {first} (page 1 has OFFSET 0)"
