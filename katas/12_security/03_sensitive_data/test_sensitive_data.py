@@ -150,6 +150,31 @@ def test_stored_ciphertext_is_decrypted_when_loaded(db: Session) -> None:
 
 
 @pytest.mark.task(1)
+@pytest.mark.parametrize(
+    "stored",
+    [
+        pytest.param("eve@example.com", id="plaintext"),
+        pytest.param(Fernet(Fernet.generate_key()).encrypt(b"eve@example.com").decode(), id="another-key"),
+    ],
+)
+def test_a_value_that_is_not_a_token_of_the_key_fails_loudly(db: Session, stored: str) -> None:
+    db.connection().execute(
+        insert(customers),
+        {"email": stored, "email_digest": "d", "full_name": "Eve", "phone": None, "password_hash": "h"},
+    )
+    try:
+        loaded = db.scalars(select(sd.Customer.email)).one()
+    except Exception:  # noqa: BLE001 - InvalidToken, or the learner's own error: any loud failure
+        return
+    pytest.fail(
+        f"a stored email that is not a Fernet token of DATA_KEY ({stored[:20]!r}...) loaded as {loaded!r}: a "
+        "value that fails to decrypt has been tampered with or written with another key, and must raise "
+        "(Fernet's InvalidToken), never come back as it is",
+        pytrace=False,
+    )
+
+
+@pytest.mark.task(1)
 def test_null_stays_null_and_an_empty_string_stays_an_empty_string(db: Session) -> None:
     db.add_all(
         [
