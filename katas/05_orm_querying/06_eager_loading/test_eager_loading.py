@@ -7,6 +7,7 @@ budgets hold whatever the number of rows, an N+1 pattern cannot fit them.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -35,6 +36,18 @@ def rows(session: Session, model: Any) -> list[dict[str, Any]]:
     """A table's rows as plain dicts (a Core query: no ORM object loaded, no SQL logged)."""
     with recorder.log.paused():
         return [dict(row) for row in session.execute(select(model.__table__)).mappings()]
+
+
+def ordered_by_the_database(queries: Any, what: str) -> None:
+    """SQLite reads the shop's tables in id order (the id is the rowid), so a list 'by id' comes out right
+    without an ORDER BY: check the first SELECT (the function's own, before the loaders') asked for it."""
+    main = " ".join(queries.sql[0].split()) if queries.sql else ""
+    while re.search(r"\([^()]*\)", main):  # its own clauses, not a subquery's
+        main = re.sub(r"\([^()]*\)", "", main)
+    assert re.search(r"\bORDER BY\b", main, re.IGNORECASE), (
+        f"{what} should come by id because the SELECT says so (order_by(...)): without an ORDER BY the rows come in "
+        f"whatever order the database reads them, by chance the id order here.\n{queries.listing()}"
+    )
 
 
 def ids(objects: Any) -> list[Any]:
@@ -66,6 +79,7 @@ def test_orders_with_customers_fits_two_statements(session: Session, shop_rows: 
         f"orders_with_customers() should return every order by id, with its customer: expected {expected[:3]}..., "
         f"got {got[:3]}... ({len(expected)} expected, {len(got)} got)"
     )
+    ordered_by_the_database(queries, "orders_with_customers(): the orders")
 
 
 # -- task 2 -------------------------------------------------------------------------------------
@@ -94,6 +108,7 @@ def test_customers_with_orders_and_lines_fits_three_statements(
     assert ids(customers) == sorted(expected), (
         f"every customer, by id: expected {sorted(expected)}, got {ids(customers)}"
     )
+    ordered_by_the_database(queries, "customers_with_orders_and_lines(): the customers")
     assert got == expected, "each customer's orders and each order's lines should be the ones in the database"
 
 
@@ -120,6 +135,7 @@ def test_products_with_reviews_and_authors_fit_three_statements(
     assert ids(products) == sorted(expected), (
         f"the {category} products, by id: expected {sorted(expected)}, got {ids(products)}"
     )
+    ordered_by_the_database(queries, "products_with_reviews(): the products")
     assert got == expected, (
         "each product's reviews, with each review's author, should be the ones in the database"
     )
@@ -175,6 +191,7 @@ def test_orders_for_export_loads_the_lines_in_two_statements(
     assert ids(orders) == sorted(expected), (
         f"every order, by id: expected {sorted(expected)[:10]}..., got {ids(orders)[:10]}..."
     )
+    ordered_by_the_database(queries, "orders_for_export(): the orders")
     assert got == expected, "each order's lines should be the ones in the database"
 
 
@@ -199,8 +216,9 @@ def test_orders_for_export_raises_on_any_other_lazy_load(
     else:
         pytest.fail(
             f"reading {path} loaded {value!r} with a lazy load ({queries.count} statement(s)); the export asked for "
-            "every relationship it does not load to raise instead: raiseload('*') on the orders, and on the "
-            "lines through the loader chain (selectinload(Order.lines).raiseload('*'))",
+            "every relationship it does not load to raise instead: a top-level raiseload('*') is the default for every "
+            "relationship of the query that no other option names, the lines' included (or chain it after the "
+            "loader: selectinload(Order.lines).raiseload('*'))",
             pytrace=False,
         )
     queries.assert_count(0, because=f"reading {path} should raise without sending SQL")
