@@ -40,6 +40,8 @@ NAME_SETS = {
     "two words": ["Ada Lovelace", "Alan Turing"],
     "one word and three": ["Prince", "Grace Brewster Hopper", "Ludwig van Beethoven"],
     "quotes and hyphens": ["Miles O'Brien", "Jean-Luc Picard", "Zoë D'Arcy-Smith"],
+    # The FIRST space splits, and every other space is part of the last name: split() and strip() lose them.
+    "runs of spaces": ["Grace  Hopper", "Ada Lovelace  Byron", " Cher Sarkisian"],
 }
 
 
@@ -300,13 +302,22 @@ def test_a_downgrade_that_does_not_undo_its_upgrade_is_a_problem(environment: Pa
 
 
 @pytest.mark.task(4)
-def test_a_failing_migration_is_a_problem_and_the_connection_stays_usable(environment: Path, connection: Connection) -> None:
+def test_a_failing_migration_is_a_problem_and_the_connection_stays_usable(
+    environment: Path, connection: Connection, queries: Any
+) -> None:
     rev = "0f0a0i0l0e01"
     (environment / "versions" / f"{rev}_fault.py").write_text(
         revision_file(rev, JOINED, 'op.execute("UPDATE no_such_table SET x = 1")', "pass")
     )
+    queries.clear()
     problems = problems_in(environment, connection, head_metadata())
     assert problems and any(rev in p for p in problems), f"revision {rev} fails to upgrade: the problems should name it; got {problems}"
+    sent = [" ".join(s.sql.split()).upper() for s in queries.all_statements]
+    assert any(sql.startswith("SAVEPOINT") for sql in sent) and any(sql.startswith("ROLLBACK TO SAVEPOINT") for sql in sent), (
+        "the failing step should run in a savepoint that is rolled back (connection.begin_nested(), then "
+        "rollback()): no SAVEPOINT / ROLLBACK TO SAVEPOINT was sent. SQLite carries on after a failed statement, "
+        "so the connection looks fine here; on PostgreSQL the whole transaction would be aborted."
+    )
     try:
         connection.execute(text("SELECT 1"))
     except Exception as error:  # noqa: BLE001 - any failure is reported as one sentence
