@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module
@@ -239,4 +239,35 @@ def test_add_stock_loses_no_update_when_the_session_copy_is_stale(
         f"the stock was {before}; the warehouse added {theirs}, then add_stock() added {ours}: it should be "
         f"{expected}, it is {stock}. Computing `product.stock + {ours}` in Python uses this session's stale copy "
         "and overwrites the warehouse's change (a lost update); let the database add: stock = stock + :quantity"
+    )
+
+
+@pytest.mark.task(4)
+def test_add_stock_loses_no_update_that_lands_between_its_read_and_its_write(
+    connection: Connection, shop: Session
+) -> None:
+    """The warehouse adds 5 just before add_stock()'s UPDATE, after anything add_stock() read."""
+    product = load(shop, "TEA-1")
+    product_id, before = product.id, product.stock
+    landed = False
+
+    def warehouse(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        nonlocal landed
+        if not landed and statement.lstrip().upper().startswith("UPDATE PRODUCTS"):
+            landed = True
+            cursor.execute(f"UPDATE products SET stock = stock + 5 WHERE id = {int(product_id)}")
+
+    event.listen(connection, "before_cursor_execute", warehouse)
+    try:
+        updating_objects.add_stock(shop, product_id, 3)
+        shop.flush()
+    finally:
+        event.remove(connection, "before_cursor_execute", warehouse)
+    stock = shop.execute(select(products.c.stock).where(products.c.id == product_id)).scalar_one()
+    assert landed, "add_stock() should send an UPDATE of the product"
+    assert stock == before + 5 + 3, (
+        f"the stock was {before}; the warehouse added 5 just before add_stock()'s UPDATE, and add_stock() added 3: "
+        f"it should be {before + 8}, it is {stock}. Re-reading the stock (refresh, a SELECT) and writing back a "
+        "number computed in Python still loses a change that lands in between; let the UPDATE compute it: "
+        "stock = stock + :quantity"
     )
