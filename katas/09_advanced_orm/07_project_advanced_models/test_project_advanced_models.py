@@ -167,7 +167,11 @@ def test_titles_and_slugs_are_cleaned_or_refused() -> None:
         f"the title should be stripped and the slug lower-cased: got {(a.title, a.slug)!r}"
     )
     refused("title", lambda: setattr(a, "title", "   "))
-    for bad in ("hello world", "a--b", "-start", "end-", "caf\u00e9", "under_score"):
+    refused("title", lambda: setattr(a, "title", "\t\n"))
+    a.title = "\tTabbed title\n"
+    assert a.title == "Tabbed title", f"a title is stripped of every surrounding whitespace (tabs, newlines): got {a.title!r}"
+    a.title = "Spaces around"
+    for bad in ("hello world", "a--b", "-start", "end-", "caf\u00e9", "under_score", "trailing\n", " lead", "a.b"):
         refused("slug", lambda bad=bad: setattr(a, "slug", bad))
     assert (a.title, a.slug) == ("Spaces around", "mixed-case-2"), "refused values should leave the old ones"
 
