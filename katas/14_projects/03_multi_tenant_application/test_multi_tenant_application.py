@@ -9,8 +9,9 @@ SCHEMA, dropped after; SQLite: a database file ATTACHed under the schema's name 
 of this test's engine, which is disposed of after the test).
 
 Task 4 runs on PostgreSQL only: row-level security is a PostgreSQL feature. The role is created
-inside the test's transaction (roles are cluster-wide; the name is per xdist worker, so parallel
-workers do not wait on each other) and vanishes with the rollback, with the policy and the grants.
+inside the test's transaction (roles are cluster-wide; `worker_role_name()` gives a name per xdist
+worker, so parallel workers do not wait on each other) and vanishes with the rollback, with the policy
+and the grants. One test commits for real on the `engine` fixture (the harness drops the role after it).
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from sqlalchemy import Connection, Engine, event, func, insert, inspect, select,
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload, subqueryload
 
-from fixtures.backends import worker_id
-from fixtures.isolation import configured_url
+from fixtures.isolation import configured_url, worker_role_name
 from fixtures.target import learner_module
 
 mt = learner_module(__file__, "multi_tenant_application")
@@ -366,8 +366,9 @@ RLS_REASON = "row-level security (CREATE POLICY, SET ROLE) is a PostgreSQL featu
 def rls(connection: Connection) -> Iterator[tuple[Connection, str]]:
     """Seeded tables and a fresh non-superuser role, all inside the test's transaction."""
     seed(connection)
-    # An unusual name (space, dash, capitals) that only survives when quoted as an identifier.
-    role = f"Kata 14.3 tenant-{worker_id()}"
+    # The harness's per-worker name, made unusual (a dot, a space, a dash) so that it only survives when
+    # quoted as an identifier.
+    role = worker_role_name("14.3 tenant-app")
     connection.exec_driver_sql(f'CREATE ROLE "{role}" NOLOGIN')
     yield connection, role
 
@@ -426,6 +427,19 @@ def test_the_database_refuses_rows_for_another_tenant(rls: tuple[Connection, str
         "as tenant 1, inserting a row of tenant 2 should be refused by the database ('new row violates "
         f"row-level security policy'): the policy's WITH CHECK; got {refused!r}"
     )
+    extra = [
+        privilege
+        for privilege in ("TRUNCATE", "REFERENCES", "TRIGGER")
+        if connection.execute(
+            text("SELECT has_table_privilege(:role, 'tasks', :privilege)"),
+            {"role": role, "privilege": privilege},
+        ).scalar_one()
+    ]
+    assert not extra, (
+        f"the role should get SELECT, INSERT, UPDATE and DELETE on tasks, nothing more; it also has {extra}. "
+        "TRUNCATE empties the table without looking at any policy (row-level security does not apply to it): "
+        "GRANT ALL gives it away"
+    )
 
 
 @pytest.mark.task(4)
@@ -474,3 +488,30 @@ def test_role_and_tenant_end_with_the_transaction(rls: tuple[Connection, str], q
     )
     setting = connection.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar_one()
     assert setting == "2", f"app.tenant_id should be '2' after act_as_tenant(..., 2); it is {setting!r}"
+
+
+@pytest.mark.task(4)
+@pytest.mark.backends("postgresql", reason=RLS_REASON)
+def test_after_the_commit_the_connection_is_nobodys(engine: Engine) -> None:
+    # A real commit on a pooled connection, as a request handler makes: afterwards the connection must be
+    # back to the application's own user with no tenant, whatever statements act_as_tenant used.
+    role = worker_role_name("14.3 tenant-app")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f'CREATE ROLE "{role}" NOLOGIN'
+        )  # committed; the harness drops it after the test
+        user = conn.execute(text("SELECT current_user")).scalar_one()
+    with engine.connect() as conn:
+        with conn.begin():
+            mt.act_as_tenant(conn, role, 2)
+            during = conn.execute(text("SELECT current_user, current_setting('app.tenant_id', true)")).one()
+        after = tuple(conn.execute(text("SELECT current_user, current_setting('app.tenant_id', true)")).one())
+        conn.rollback()
+    assert tuple(during) == (role, "2"), (
+        f"inside the transaction act_as_tenant(..., 2) should act as {role!r} for tenant '2'; it was {tuple(during)}"
+    )
+    assert after[0] == user and after[1] in (None, ""), (
+        f"after the commit the connection should be back to {user!r} with no tenant set, since the pool lends it "
+        f"to the next request; it was still {after}. SET LOCAL ROLE and set_config(..., true) end with the "
+        "transaction; SET ROLE, SET SESSION AUTHORIZATION and set_config(..., false) stay on the connection"
+    )
