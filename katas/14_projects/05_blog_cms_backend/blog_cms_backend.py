@@ -2,7 +2,8 @@
 that works on SQLite (FTS5) and PostgreSQL (tsvector + GIN index) behind one function.
 
 Given: the models, the names of the search structures and `search_document()`, the expression
-PostgreSQL's index is built on. You write: create_search_index, search_posts and post_summaries.
+PostgreSQL's index is built on. You write: create_search_index, fts5_query, search_posts and
+post_summaries.
 """
 
 from __future__ import annotations
@@ -109,7 +110,11 @@ def create_search_index(connection: Connection) -> None:
 # -- task 2: search --------------------------------------------------------------------------------------
 
 
-# TODO (task 2): helpers of your own may go here.
+def fts5_query(words: str) -> str:
+    """SQLite: the FTS5 query for `words`: each word wrapped in double quotes, any double quote in it
+    doubled. `green tea*` -> `"green" "tea*"`: green AND tea, with no operator anywhere."""
+    # TODO: your code here; the docstring above says what it must do.
+    raise NotImplementedError
 
 
 def search_posts(session: Session, words: str, limit: int = 10) -> list[int]:
