@@ -155,12 +155,24 @@ def test_delete_product_deletes_it(shop: Session, sku: str) -> None:
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize("sku", ["TEA-1", "TEA-2", "MUG-1"])
-def test_delete_product_of_an_ordered_product_is_refused_by_the_foreign_key(shop: Session, sku: str) -> None:
+def test_delete_product_of_an_ordered_product_is_refused_by_the_foreign_key(
+    shop: Session, queries: Any, sku: str
+) -> None:
+    queries.clear()
     with pytest.raises(IntegrityError):
-        deleting_objects.delete_product(shop, sku)
+        returned = deleting_objects.delete_product(shop, sku)
+        if queries.matching(r"^\s*DELETE\b"):
+            # The DELETE went out, so the database refused it: the error was caught on the way.
+            why = (
+                f"the DELETE was sent and refused by the database, but delete_product() returned {returned!r} "
+                "instead of letting the IntegrityError reach the caller: do not catch it (not even in a "
+                "savepoint); the caller decides what a refused delete means"
+            )
+        else:
+            why = "no DELETE was sent: flush after session.delete(), so the database can refuse it now"
         pytest.fail(
             f"{sku} appears in order lines: deleting it must fail with the database's IntegrityError (the foreign "
-            "key order_lines.product_id protects the order history). Did delete_product() flush?",
+            f"key order_lines.product_id protects the order history); {why}.\n{queries.listing()}",
             pytrace=False,
         )
 
