@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, literal, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -292,3 +292,22 @@ async def test_run_or_busy_lets_the_jobs_own_errors_propagate(async_database_url
                 "return None only for sqlalchemy.exc.TimeoutError from the pool"
             )
     assert_all_returned(watch, "run_or_busy() when the job fails")
+
+
+@pytest.mark.task(4)
+async def test_run_or_busy_does_not_call_a_failed_connection_busy(async_database_url: str) -> None:
+    # The server cannot be reached: opening a connection fails with an OperationalError, which is a
+    # fault to report, not "busy, try again".
+    async with pooled_engine(async_database_url, pool_size=1, pool_timeout=0.2) as engine:
+
+        def unreachable(*_args: Any) -> None:
+            raise OperationalError("connect", {}, Exception("could not connect to server: Connection refused"))
+
+        event.listen(engine.sync_engine, "do_connect", unreachable)
+        with pytest.raises(DBAPIError):
+            result = await async_pooling.run_or_busy(engine, square_of_seven)
+            pytest.fail(
+                f"the database could not be reached, and run_or_busy() returned {result!r} as if the pool were busy: "
+                "catch only sqlalchemy.exc.TimeoutError (the pool's timeout), not Exception or DBAPIError",
+                pytrace=False,
+            )
