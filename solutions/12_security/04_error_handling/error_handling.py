@@ -86,7 +86,7 @@ def create_account(session: Session, email: str, name: str, credits: int = 0) ->
             session.add(account)
     except IntegrityError as error:
         if classify(error) == "unique":
-            raise DuplicateAccount(f"an account with email {email!r} exists already") from error
+            raise DuplicateAccount("an account with this email exists already") from error
         raise  # not ours to translate: the caller sees what really went wrong
     return account
     # END SOLUTION
