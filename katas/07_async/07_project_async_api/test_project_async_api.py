@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import CheckConstraint, Column, Integer, MetaData, String, Table, event, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -504,4 +505,32 @@ async def test_concurrent_sales_never_oversell(
         f"{buyers} buyers at once for {stock} units: exactly {stock} should get 200 and {buyers - stock} get 409, "
         f"leaving 0. Got {codes} and a stock of {final}. Checking the stock first and updating after lets two buyers "
         "take the last unit: put the condition in the UPDATE's WHERE (stock + delta >= 0) and look at what it changed."
+    )
+
+
+@pytest.mark.task(2)
+async def test_create_product_does_not_call_every_failure_a_duplicate(async_database_url: str, db: AsyncEngine) -> None:
+    await seed(db)
+    app = project.create_app(async_database_url)
+    async with app.router.lifespan_context(app):
+        kept = list(vars(app.state).get("_state", {}).values())
+        # The engine itself, or the one an async_sessionmaker on app.state is bound to.
+        engines = [v for v in kept if isinstance(v, AsyncEngine)] + [
+            bind for v in kept if isinstance(bind := getattr(v, "kw", {}).get("bind"), AsyncEngine)
+        ]
+        if not engines:
+            pytest.skip("no AsyncEngine or async_sessionmaker found on app.state to make the INSERT fail")
+
+        def disk_full(_c: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO PRODUCTS"):
+                raise OperationalError(statement, parameters, Exception("could not extend file: No space left on device"))
+
+        event.listen(engines[0].sync_engine, "before_cursor_execute", disk_full)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            response = await client.post("/products", json={"sku": "NEW-01", "name": "New", "price_cents": 100})
+    assert response.status_code != 409, (
+        "the INSERT failed with an OperationalError (the disk is full: nothing says the sku is taken), and the app "
+        "answered 409 'sku already exists': only the IntegrityError of the unique constraint means that. Catch "
+        "IntegrityError, not Exception or DBAPIError, and let other errors become a 500"
     )
