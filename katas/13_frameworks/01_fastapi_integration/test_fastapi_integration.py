@@ -303,6 +303,49 @@ def test_create_book_answers_201_with_the_book_and_its_author_and_commits_it(
     )
 
 
+@pytest.mark.task(2)
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "status"),
+    [
+        ("post", "/books", {"title": "Kindred", "isbn": "9780807083697", "author": "Octavia E. Butler"}, 201),
+        ("delete", "/books/2", None, 204),
+    ],
+    ids=["create", "delete"],
+)
+def test_the_handler_commits_before_the_client_gets_its_answer(
+    database_url: str, setup_engine: Engine, method: str, path: str, payload: Any, status: int
+) -> None:
+    """A commit in the dependency's code after `yield` runs after the response was sent: if it failed,
+    the client would already have its 201 or 204 for work that was never saved."""
+    events: list[str] = []
+
+    def committed(session: Session) -> None:
+        events.append("commit")
+
+    app = fastapi_integration.create_app(database_url)
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def watched_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                events.append("answer")
+            await send(message)
+
+        await app(scope, receive, watched_send)
+
+    event.listen(Session, "after_commit", committed)
+    try:
+        with TestClient(watching) as client:
+            response = client.request(method, path, json=payload)
+    finally:
+        event.remove(Session, "after_commit", committed)
+    assert response.status_code == status, f"{method.upper()} {path} should answer {status}, not {answer(response)}"
+    assert "commit" in events and "answer" in events and events.index("commit") < events.index("answer"), (
+        f"{method.upper()} {path}: the handler should commit BEFORE it returns, so that a failed commit can still "
+        f"answer an error; what happened, in order: {events}. Code after `yield` in a dependency runs only after "
+        "the response was sent (see 'Where the commit goes' in the README)"
+    )
+
+
 INVALID_BOOKS = {
     "nothing": {},
     "no isbn": {"title": "T", "author": "A"},
