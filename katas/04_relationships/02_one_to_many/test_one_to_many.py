@@ -7,12 +7,36 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, SAWarning
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module
 
 one_to_many = learner_module(__file__, "one_to_many")
+
+
+@pytest.fixture(autouse=True)
+def relationships_declared_as_one_pair() -> None:
+    """Explain, in this kata's words, the warning two unlinked relationships on one foreign key give."""
+    base = getattr(one_to_many, "Base", None)
+    if base is None:
+        return
+    unlinked = False
+    try:
+        base.registry.configure()
+    except (SAWarning, InvalidRequestError) as error:
+        if "conflicts with relationship" not in str(error):
+            raise
+        unlinked = True  # failed outside the except block, so SQLAlchemy's advice is not shown first
+    if unlinked:
+        pytest.fail(
+            "Playlist.tracks and Track.playlist are the two sides of ONE relationship (the foreign key "
+            "tracks.playlist_id), but they are not linked, so SQLAlchemy sees two relationships writing the "
+            "same column. Link them: relationship(back_populates=\"playlist\") on Playlist.tracks and "
+            "relationship(back_populates=\"tracks\") on Track.playlist. (The warning's advice to add "
+            "overlaps= would only silence it: the two sides would still not stay in sync.)",
+            pytrace=False,
+        )
 
 NAMES = [
     "Morning run",
