@@ -233,6 +233,16 @@ def test_customer_summaries_in_one_statement(
         "every customer by name then id, with their number of orders and total (0 and 0 without orders): "
         f"expected {expected[:4]} ..., got {got[:4]} ..."
     )
+    # SQLite hands back customers sharing a name in id order even without a tie-break (the GROUP BY
+    # walks the table by id), so the order is checked in the statement: the last ORDER BY names an id.
+    sent = queries.matching(r"^\s*SELECT")[-1].sql
+    order_by = re.split(r"\bORDER\s+BY\b", sent, flags=re.IGNORECASE)[1:]
+    keys = re.split(r"\b(?:LIMIT|OFFSET)\b", order_by[-1], flags=re.IGNORECASE)[0].split(",") if order_by else []
+    assert any(re.search(r"\bid\b|_id\b", key, re.IGNORECASE) for key in keys[1:]), (
+        "customer_summaries() should let the database sort, by name THEN id: customers may share a name, and "
+        "without the id the order of those is up to the database (SQLite happens to give id order, PostgreSQL "
+        f"does not). The statement sent ended with: ORDER BY {order_by[-1].strip() if order_by else '(none)'}"
+    )
 
 
 @pytest.mark.task(3)
