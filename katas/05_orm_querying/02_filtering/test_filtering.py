@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fixtures.recording import recorder
+from fixtures.recording import order_by_keys, recorder
 from fixtures.shop.factories import CATEGORIES, ProductFactory, using_session
 from fixtures.shop.models import Customer, Product
 from fixtures.target import learner_module
@@ -44,27 +44,6 @@ def rows(session: Session, model: Any) -> list[dict[str, Any]]:
     """A table's rows as plain dicts (a Core query: no ORM object loaded, no SQL logged)."""
     with recorder.log.paused():
         return [dict(row) for row in session.execute(select(model.__table__)).mappings()]
-
-
-def order_by_keys(sql: str) -> list[str]:
-    """The keys of the statement's own ORDER BY (not a window's or a subquery's), as SQL text."""
-    depth, start = 0, None
-    for i, char in enumerate(sql):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and sql[i : i + 8].upper() == "ORDER BY":
-            start = i + 8
-    if start is None:
-        return []
-    keys, depth, current = [], 0, ""
-    for char in sql[start:]:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and char == ",":
-            keys.append(current)
-            current = ""
-        else:
-            current += char
-    keys.append(re.split(r"\b(?:LIMIT|OFFSET|FETCH)\b", current, flags=re.IGNORECASE)[0])
-    return [key.strip() for key in keys if key.strip()]
 
 
 def assert_ties_broken_by_id(queries: Any, what: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fixtures.recording import recorder
+from fixtures.recording import order_by_keys, recorder
 from fixtures.shop.factories import ProductFactory, using_session
 from fixtures.shop.models import Customer, Order, OrderLine, Product, Review
 from fixtures.target import learner_module
@@ -54,27 +54,6 @@ def one_statement(queries: Any, what: str, *needed: str) -> None:
         "counting, filtering groups, sorting or ranking the rows in Python reads every row and is not the "
         f"lesson.\n{queries.listing()}"
     )
-
-
-def order_by_keys(sql: str) -> list[str]:
-    """The keys of the statement's own ORDER BY (not a window's or a subquery's), as SQL text."""
-    depth, start = 0, None
-    for i, char in enumerate(sql):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and sql[i : i + 8].upper() == "ORDER BY":
-            start = i + 8
-    if start is None:
-        return []
-    keys, depth, current = [], 0, ""
-    for char in sql[start:]:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and char == ",":
-            keys.append(current)
-            current = ""
-        else:
-            current += char
-    keys.append(re.split(r"\b(?:LIMIT|OFFSET|FETCH)\b", current, flags=re.IGNORECASE)[0])
-    return [key.strip() for key in keys if key.strip()]
 
 
 def sorted_in_sql(queries: Any, what: str, keys: int) -> None:
