@@ -11,8 +11,8 @@ import gc
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, insert, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, insert, inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import DetachedInstanceError
 
@@ -269,3 +269,20 @@ def test_rename_of_an_unknown_member_changes_nothing(club: Engine) -> None:
     assert result is False, f"rename() of an id that no member has should return False, got {result!r}"
     assert committed(club) == {m["email"]: m["name"] for m in SEED}, "no member should change"
     no_connection_left_out(club, "rename")
+
+
+@pytest.mark.task(4)
+def test_try_register_lets_errors_other_than_a_refusal_through(club_session: Session) -> None:
+    # A database nobody migrated: no members table. That is a bug to report, not a duplicate email.
+    club_session.execute(text("DROP TABLE members"))
+    try:
+        got = session_basics.try_register(club_session, "Cy", "cy@example.org")
+    except IntegrityError as error:
+        pytest.fail(f"a missing table is not a duplicate email, yet an IntegrityError came out: {error.orig}")
+    except DBAPIError:
+        return
+    pytest.fail(
+        f"try_register() returned {got!r} although the members table does not exist: only the database's "
+        "refusal (IntegrityError) means a duplicate email. Catch IntegrityError, not Exception or DBAPIError, "
+        "and let every other error reach the caller."
+    )
