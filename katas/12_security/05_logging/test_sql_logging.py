@@ -10,6 +10,7 @@ so the tests set the logging level first and build their engines afterwards, fro
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -304,6 +305,40 @@ def test_the_slow_query_log_watches_its_own_engine_only(
     assert len(records) == 1, (
         f"only the engine the log was installed on should be watched; {len(records)} slow records: listen on the "
         "engine you are given (event.listen(engine, ...)), not on the Engine class"
+    )
+
+
+@pytest.mark.task(4)
+def test_each_connection_times_its_own_statement(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bookshop.slow_sql")
+    engine = sleeping_engine(database_url)
+    sl.install_slow_query_log(engine, THRESHOLD)
+    done = threading.Event()
+    fast_runs: list[int] = []
+
+    def busy_neighbour() -> None:
+        # Another request on another connection, running quick statements the whole time.
+        with engine.connect() as conn:
+            while not done.is_set():
+                conn.execute(text("SELECT 1"))
+                fast_runs.append(1)
+
+    neighbour = threading.Thread(target=busy_neighbour)
+    try:
+        with engine.connect() as conn:
+            neighbour.start()
+            while not fast_runs and neighbour.is_alive():
+                time.sleep(0.001)
+            conn.execute(text(slow_sql(engine)), {"s": SLEEP, "marker": "slow one"})
+    finally:
+        done.set()
+        neighbour.join(5)
+        disposed(engine)
+    records = slow_records(caplog)
+    assert len(records) == 1, (
+        f"one statement took {SLEEP * 1000:.0f} ms while another connection ran quick ones; the slow log has "
+        f"{len(records)} record(s): keep the start time per connection (conn.info), not in one variable the "
+        "other connection's statements overwrite"
     )
 
 
