@@ -143,12 +143,19 @@ def inner_run(pytester: pytest.Pytester, database_url: str) -> Iterator[FixtureR
     with outside.begin() as connection:
         connection.execute(text(f"CREATE TABLE {MARKER} (note VARCHAR(40))"))
         connection.execute(text(f"INSERT INTO {MARKER} (note) VALUES ('the kata''s database')"))
-    (pytester.path / "conftest.py").write_text(learner_path(__file__, LEARNER_FILE).read_text())
+    source = learner_path(__file__, LEARNER_FILE).read_text()
+    (pytester.path / "conftest.py").write_text(source)
     (pytester.path / "test_inner.py").write_text(INNER_TESTS)
     watcher = Watcher(database_url)
     try:
         run = FixtureRun(
-            tests=run_inline(pytester, plugins=[watcher], shown_as={"conftest.py": LEARNER_FILE}, limit=1200)
+            tests=run_inline(
+                pytester,
+                plugins=[watcher],
+                shown_as={"conftest.py": LEARNER_FILE},
+                limit=1200,
+                hang_key=(source, database_url),  # fixtures that hung are not run again
+            )
         )
         run.engines = len(watcher.engines)
         run.disposed = all(engine.pool is not pool for engine, pool in zip(watcher.engines, watcher.pools))

@@ -216,8 +216,8 @@ class HostileRun:
 @pytest.fixture
 def run_hostile(pytester: pytest.Pytester, engine: Engine) -> Iterator[Any]:
     def run(name: str) -> HostileRun:
-        source = learner_path(__file__, LEARNER_FILE)
-        (pytester.path / "conftest.py").write_text(source.read_text())
+        source = learner_path(__file__, LEARNER_FILE).read_text()
+        (pytester.path / "conftest.py").write_text(source)
         (pytester.path / "test_hostile.py").write_text(PRELUDE + HOSTILE[name][1] + PROBE)
         plugin = KataEngine(engine)
         try:
@@ -227,6 +227,7 @@ def run_hostile(pytester: pytest.Pytester, engine: Engine) -> Iterator[Any]:
                 "error::sqlalchemy.exc.SAWarning",
                 plugins=[plugin],
                 shown_as={"conftest.py": LEARNER_FILE},
+                hang_key=(source, engine.url),  # fixtures that hung are not run again
             )
         finally:
             plugin.close()
