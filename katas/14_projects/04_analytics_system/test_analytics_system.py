@@ -147,6 +147,23 @@ def one_statement(queries: Any, what: str, *, must: str, why: str) -> str:
     return sql
 
 
+def top_level(sql: str) -> str:
+    """The statement with every parenthesised part (subqueries, CTE bodies, OVER (...)) taken out."""
+    while True:
+        shorter = re.sub(r"\([^()]*\)", " ", sql)
+        if shorter == sql:
+            return sql
+        sql = shorter
+
+
+def sorted_by_the_database(sql: str, what: str, order: str) -> None:
+    assert re.search(r"\border by\b", top_level(sql), re.IGNORECASE), (
+        f"{what} should be sorted ({order}) by the statement's own ORDER BY: rows come back in whatever order "
+        "the database finds them, and the order a GROUP BY or a window happens to leave (often sorted on SQLite) "
+        f"is not promised; the statement sent has no ORDER BY outside its subqueries and windows: {sql[:600]}"
+    )
+
+
 def best_of(times: int, function: Callable[[], Any]) -> float:
     best = float("inf")
     for _ in range(times):
@@ -180,12 +197,13 @@ def test_month_bucket_puts_each_moment_in_its_month(connection: Connection, sess
 def test_monthly_revenue_is_grouped_and_summed_by_the_database(big: Session, queries: Any) -> None:
     queries.clear()
     result = as_tuples(an.monthly_revenue(big))
-    one_statement(
+    sql = one_statement(
         queries,
         "monthly_revenue()",
         must=r"\bgroup by\b",
         why="the database should group the 100,000 sales by month and region (GROUP BY) and sum them",
     )
+    sorted_by_the_database(sql, "monthly_revenue()", "by month, then region")
     want = expected_monthly(python_rows())
     assert result == want, (
         f"monthly revenue per (month, region), sorted: expected {len(want)} rows starting {want[:3]}, got "
@@ -222,12 +240,18 @@ def test_region_trend_has_running_totals_and_changes_from_window_functions(
 ) -> None:
     queries.clear()
     result = as_tuples(an.region_trend(big))
-    one_statement(
+    sql = one_statement(
         queries,
         "region_trend()",
         must=r"\bover\s*\(",
         why="running totals and month-to-month changes come from window functions (sum() OVER, lag() OVER)",
     )
+    assert len(re.findall(r"\bover\s*\(", sql, re.IGNORECASE)) >= 2, (
+        "region_trend(): both the running total and the change from the previous month come from the database, "
+        "each from a window function (sum() OVER (...) and lag() OVER (...)); the statement sent has one window, "
+        f"so one of them was computed in Python: {sql[:600]}"
+    )
+    sorted_by_the_database(sql, "region_trend()", "by region, then month")
     want = expected_trend(python_rows())
     assert result == want, (
         f"(region, month, revenue, running total, change) sorted by region and month: expected {len(want)} rows "
@@ -244,12 +268,19 @@ def test_region_trend_has_running_totals_and_changes_from_window_functions(
 def test_top_products_per_region(big: Session, queries: Any, n: int) -> None:
     queries.clear()
     result = as_tuples(an.top_products(big, n))
-    one_statement(
+    sql = one_statement(
         queries,
         "top_products()",
         must=r"\bover\s*\(",
         why="rank the products within each region with a window function (row_number() or rank() OVER "
         "(PARTITION BY region ORDER BY revenue DESC, product))",
+    )
+    sorted_by_the_database(sql, "top_products()", "by region, then rank")
+    values = queries.values_sent()
+    assert n in values or n + 1 in values or re.search(rf"<=\s*{n}\b|<\s*{n + 1}\b", sql), (
+        f"top_products(session, {n}): the statement should keep only ranks 1 to {n} itself (WHERE rank <= :n, "
+        "outside the subquery or CTE that ranks); it did not use n, so every product of every region was sent to "
+        f"Python and cut there: {sql[:600]}"
     )
     want = expected_top(python_rows(), n)
     assert result == want, f"the top {n} products per region: expected {want}, got {result}"
@@ -292,8 +323,9 @@ def test_rollup_has_details_subtotals_and_a_grand_total_in_one_statement(big: Se
     one_statement(
         queries,
         "revenue_rollup()",
-        must=r"\bgroup by\b",
-        why="the database should compute the totals (GROUP BY ROLLUP, or GROUP BYs joined with UNION ALL)",
+        must=r"\bgroup by\b.*\b(rollup|union|grouping sets|cube)\b|\b(rollup|union|grouping sets|cube)\b.*\bgroup by\b",
+        why="the database should compute the subtotals and the grand total too (GROUP BY ROLLUP, or GROUP BYs "
+        "joined with UNION ALL), not only the details with the rest added up in Python",
     )
     want = expected_rollup(python_rows())
     assert result == want, (
