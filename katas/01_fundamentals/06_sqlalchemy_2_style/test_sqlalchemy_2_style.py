@@ -7,6 +7,7 @@ a legacy `Query` object (what `session.query(...)` returns) raises `LegacyQueryU
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Query, Session
 
+from fixtures.recording import Statement, order_by_keys
 from fixtures.target import learner_module
 
 style = learner_module(__file__, "sqlalchemy_2_style")
@@ -229,22 +231,52 @@ def test_books_by_returns_book_objects_ordered_by_title(catalogue: Session, auth
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize(("year", "expected"), [(1970, 4), (1976, 3), (1994, 0), (1900, 6)])
-def test_count_books_since_counts_books_with_a_year(catalogue: Session, year: int, expected: int) -> None:
+def test_count_books_since_counts_books_with_a_year(catalogue: Session, queries, year: int, expected: int) -> None:
+    queries.clear()
     counted = style.count_books_since(catalogue, year)
     assert counted == expected and isinstance(counted, int), (
         f"{expected} books were published in {year} or later (the one without a year does not count); "
         f"count_books_since({year}) said {counted!r}"
     )
+    assert_counted_in_sql(queries, "count_books_since()", group_by=False)
 
 
 @pytest.mark.task(3)
-def test_books_per_author_includes_authors_without_books(catalogue: Session) -> None:
+def test_books_per_author_includes_authors_without_books(catalogue: Session, queries) -> None:
+    queries.clear()
     counts = [tuple(row) for row in style.books_per_author(catalogue)]
     expected = [("Frank Herbert", 3), ("Nobody Yet", 0), ("Octavia E. Butler", 2), ("Ursula K. Le Guin", 2)]
     assert counts == expected, (
         f"expected (name, number of books) for every author by name, with 0 for an author without "
         f"books (an outer join): {expected}; got {counts}"
     )
+    select_sent = assert_counted_in_sql(queries, "books_per_author()", group_by=True)
+    keys = order_by_keys(select_sent.sql)
+    assert any("name" in key.lower() for key in keys), (
+        "the counts came back by name here, but the SELECT has no ORDER BY on the name "
+        f"(ORDER BY keys sent: {keys or 'none'}): SQLite happens to return GROUP BY groups sorted, "
+        "PostgreSQL need not. Ask for the order: .order_by(Author.name)"
+    )
+
+
+def assert_counted_in_sql(queries: Any, function: str, group_by: bool) -> Statement:
+    """The count is the database's work: ONE SELECT, carrying count() (and GROUP BY per author)."""
+    __tracebackhide__ = True
+    selects = queries.matching(r"^\s*SELECT")
+    assert len(selects) == 1, (
+        f"{function} should ask the database once, with one SELECT that counts; it sent "
+        f"{len(selects)} SELECTs (loading rows or objects and counting them in Python):\n{queries.listing()}"
+    )
+    sql = selects[0].sql
+    assert re.search(r"\bcount\s*\(", sql, re.IGNORECASE), (
+        f"{function} sent a SELECT without count(): it loaded rows and counted them in Python. Let the "
+        f"database count: select(func.count()) ...\n{queries.listing()}"
+    )
+    if group_by:
+        assert re.search(r"\bGROUP\s+BY\b", sql, re.IGNORECASE), (
+            f"{function} should count per author in the database: .group_by(...) on the SELECT\n{queries.listing()}"
+        )
+    return selects[0]
 
 
 # -- task 4: a bulk UPDATE --------------------------------------------------------------------------
