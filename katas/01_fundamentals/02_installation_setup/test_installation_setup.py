@@ -314,3 +314,17 @@ def test_create_checked_engine_says_what_to_pip_install(
 def test_create_checked_engine_lets_other_url_errors_through() -> None:
     with pytest.raises(ArgumentError):
         installation_setup.create_checked_engine("postgersql://shop@localhost/shop")  # a typo, not a driver
+    # A known backend whose driver IS installed, with a bad option: the driver is not what is missing,
+    # so the error must arrive as it was raised, not turned into "pip install ...".
+    try:
+        installation_setup.create_checked_engine("sqlite:///shop.db?timeout=soon")
+    except ValueError:
+        pass
+    except RuntimeError as error:
+        raise AssertionError(
+            "create_checked_engine('sqlite:///shop.db?timeout=soon') turned a bad option (sqlite3 IS "
+            f"installed) into {error!r}: only an ImportError means a missing driver; catch that one, "
+            "not Exception, and let every other error pass unchanged"
+        ) from error
+    else:
+        raise AssertionError("create_engine() rejects timeout=soon with a ValueError; it must reach the caller")
