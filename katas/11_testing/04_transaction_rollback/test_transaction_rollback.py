@@ -180,15 +180,24 @@ class KataEngine:
         self.engine = engine
         self.opened: list[Connection] = []
         self.left_open: dict[str, int] = {}
+        self.other_engines: list[Engine] = []  # engines the fixtures made themselves
         event.listen(engine, "engine_connect", self._opened)
+        event.listen(Engine, "engine_connect", self._any_engine)
 
     def _opened(self, connection: Connection) -> None:
         self.opened.append(connection)
 
+    def _any_engine(self, connection: Connection) -> None:
+        if connection.engine.pool is not self.engine.pool and connection.engine not in self.other_engines:
+            self.other_engines.append(connection.engine)
+
     def close(self) -> None:
         event.remove(self.engine, "engine_connect", self._opened)
+        event.remove(Engine, "engine_connect", self._any_engine)
         for connection in self.opened:
             connection.close()
+        for engine in self.other_engines:
+            engine.dispose()
 
     @pytest.fixture(scope="session")
     def kata_engine(self) -> Engine:
@@ -211,6 +220,7 @@ class KataEngine:
 class HostileRun:
     tests: InnerRun  # test_hostile and the probe after it
     left_open: dict[str, int] = field(default_factory=dict)  # connections the fixtures did not close
+    other_engines: int = 0  # engines other than kata_engine that the run connected with
 
 
 @pytest.fixture
@@ -231,7 +241,7 @@ def run_hostile(pytester: pytest.Pytester, engine: Engine) -> Iterator[Any]:
             )
         finally:
             plugin.close()
-        return HostileRun(tests=tests, left_open=plugin.left_open)
+        return HostileRun(tests=tests, left_open=plugin.left_open, other_engines=len(plugin.other_engines))
 
     yield run
 
@@ -297,6 +307,13 @@ def assert_isolated(engine: Engine, run: HostileRun, name: str) -> None:
             f"After a test that {what}, the database still holds {left} for every other connection: something "
             "was COMMITTED for real. The outer transaction must be rolled back, and the session must never "
             "end it (join_transaction_mode).",
+            pytrace=False,
+        )
+    if run.other_engines:
+        pytest.fail(
+            f"Your fixtures connected through {run.other_engines} engine(s) of their own, besides kata_engine: use "
+            "kata_engine itself. An engine of your own is a second pool nobody disposes, and on SQLite it lacks "
+            "the settings that make DDL and savepoints transactional.",
             pytrace=False,
         )
     if run.left_open:
