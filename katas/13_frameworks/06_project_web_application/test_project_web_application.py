@@ -255,6 +255,70 @@ def test_a_database_failure_is_a_500_not_a_409(database_url: str, setup_engine: 
 
 
 @pytest.mark.task(2)
+def test_a_name_taken_by_another_client_meanwhile_is_409_too(database_url: str, setup_engine: Engine) -> None:
+    """Another client commits the same name just before the app's INSERT: a SELECT done first finds nothing,
+    and only the unique constraint can refuse the second project."""
+    fired: list[str] = []
+
+    def another_client_first(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if (
+            not fired
+            and conn.engine is not setup_engine
+            and statement.lstrip().upper().startswith("INSERT INTO PROJECTS")
+        ):
+            fired.append(statement)
+            with setup_engine.begin() as other:
+                other.execute(insert(projects), {"id": 500, "name": "Hermes"})
+
+    event.listen(Engine, "before_cursor_execute", another_client_first)
+    try:
+        with app_client(database_url) as client:
+            response = client.post("/projects", json={"name": "Hermes"})
+    finally:
+        event.remove(Engine, "before_cursor_execute", another_client_first)
+    assert fired, f"the app never sent an INSERT INTO projects (answered {answer(response)})"
+    assert response.status_code == 409 and response.json() == {"detail": "project name taken"}, (
+        "another client committed 'Hermes' between your check and your INSERT: the unique constraint refuses the "
+        f"INSERT (IntegrityError), which should answer 409 'project name taken', not {answer(response)}. Catch the "
+        "IntegrityError rather than (only) SELECTing first"
+    )
+
+
+@pytest.mark.task(2)
+def test_the_handler_commits_before_the_client_gets_its_answer(
+    database_url: str, setup_engine: Engine
+) -> None:
+    """Code after `yield` in a dependency runs after the response was sent: a commit there that fails
+    leaves the client with a 201 for a project that was never saved."""
+    events: list[str] = []
+
+    def committed(session: Session) -> None:
+        events.append("commit")
+
+    app = project_web_application.create_app(database_url)
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def watched_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                events.append("answer")
+            await send(message)
+
+        await app(scope, receive, watched_send)
+
+    event.listen(Session, "after_commit", committed)
+    try:
+        with TestClient(watching) as client:
+            response = client.post("/projects", json={"name": "Hermes"})
+    finally:
+        event.remove(Session, "after_commit", committed)
+    assert response.status_code == 201, f"POST /projects should answer 201, not {answer(response)}"
+    assert "commit" in events and events.index("commit") < events.index("answer"), (
+        "the handler should commit BEFORE it returns, so that a failed commit can still answer an error; what "
+        f"happened, in order: {events} (a commit in get_session after `yield` comes after the answer)"
+    )
+
+
+@pytest.mark.task(2)
 def test_create_project_refuses_invalid_input_with_422(database_url: str, setup_engine: Engine) -> None:
     cases = {
         "empty": {"name": ""},
