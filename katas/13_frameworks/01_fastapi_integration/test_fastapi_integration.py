@@ -338,7 +338,9 @@ def test_the_handler_commits_before_the_client_gets_its_answer(
             response = client.request(method, path, json=payload)
     finally:
         event.remove(Session, "after_commit", committed)
-    assert response.status_code == status, f"{method.upper()} {path} should answer {status}, not {answer(response)}"
+    assert response.status_code == status, (
+        f"{method.upper()} {path} should answer {status}, not {answer(response)}"
+    )
     assert "commit" in events and "answer" in events and events.index("commit") < events.index("answer"), (
         f"{method.upper()} {path}: the handler should commit BEFORE it returns, so that a failed commit can still "
         f"answer an error; what happened, in order: {events}. Code after `yield` in a dependency runs only after "

@@ -251,7 +251,9 @@ def test_list_posts_pages_newest_first_in_the_database(
         f"page {(body or {}).get('page')}, pages {(body or {}).get('pages')}, total {(body or {}).get('total')}"
     )
     pages = [s for s in queries.statements if "LIMIT" in s.sql.upper()]
-    whole_table = [s for s in queries.statements if "LIMIT" not in s.sql.upper() and "COUNT(" not in s.sql.upper()]
+    whole_table = [
+        s for s in queries.statements if "LIMIT" not in s.sql.upper() and "COUNT(" not in s.sql.upper()
+    ]
     assert queries.count <= 2 and pages and not whole_table, (
         "db.paginate sends two statements: a count (SELECT count(*) ...), and the page itself with LIMIT/OFFSET; "
         "loading every post to slice the list or to take its len() in Python reads the whole table for one page. "
