@@ -176,7 +176,9 @@ def test_create_user_stores_a_hash_and_an_encrypted_email_only(db: Session, quer
 
 @pytest.mark.task(1)
 @pytest.mark.parametrize("clash", ["username", "email"])
-def test_a_taken_username_or_email_is_refused_quietly(db: Session, clash: str) -> None:
+def test_a_taken_username_or_email_is_refused_quietly(
+    db: Session, clash: str, caplog: pytest.LogCaptureFixture
+) -> None:
     create(db, ANA)
     intruder = {
         "username": "mallory",
@@ -186,8 +188,19 @@ def test_a_taken_username_or_email_is_refused_quietly(db: Session, clash: str) -
     }
     intruder[clash] = {"username": "ana", "email": "  ANA.MARQUEZ@example.COM"}[clash]
     before = audit_rows(db)
+    caplog.set_level(logging.INFO, logger="bookshop.audit")
+    caplog.clear()
     with pytest.raises(app.AlreadyRegistered) as raised:
         create(db, intruder)
+    created_lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bookshop.audit" and "user.created" in r.getMessage()
+    ]
+    assert not created_lines, (
+        f"a refused registration logged {created_lines}: nobody was created, so audit (table and log line) only "
+        "after the INSERT succeeded"
+    )
     told = chain_text(raised.value)
     for secret in [
         "ana.marquez@example.com",
