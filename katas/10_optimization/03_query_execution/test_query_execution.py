@@ -187,6 +187,12 @@ def test_query_plan_shows_the_sku_index(catalogue: Connection, queries: Any, loo
     assert not not_explain, (
         f"query_plan() should only ask for the plan (EXPLAIN ...), never run the statement itself: {not_explain}"
     )
+    written_in = [s.sql for s in queries.statements if "S0042" in s.sql]
+    assert not written_in, (
+        "query_plan() wrote the values into the SQL it explained: they should stay bound parameters (the plan of "
+        "the statement your code really sends; literal_binds is for reading, and invites SQL injection): "
+        f"{written_in[0]}"
+    )
 
 
 @pytest.mark.task(3)
