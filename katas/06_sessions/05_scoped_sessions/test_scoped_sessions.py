@@ -281,14 +281,27 @@ def test_serve_removes_the_session_of_a_failing_request_and_raises_the_first_err
 
         return request
 
+    finished: list[str] = []
+    slow_reader = reader(registry, "MUG-1", seen)
+
+    def slow_last_request() -> Any:
+        time.sleep(0.3)  # still running when the second request has failed
+        result = slow_reader()
+        finished.append("MUG-1")
+        return result
+
     requests = [
         reader(registry, "TEA-1", seen),
         failing("the second request failed", 0.05),
         failing("the third request failed", 0.0),
-        reader(registry, "MUG-1", seen),
+        slow_last_request,
     ]
     with raises(Boom, "two requests raised Boom; serve() re-raises the first one's, unchanged (not wrapped)") as raised:
         run_serve(registry, requests)
+    assert finished == ["MUG-1"], (
+        "serve() raised while the last request was still running: raise the first error only AFTER every "
+        "thread has finished (join them all, then look at the errors)"
+    )
     assert str(raised.value) == "the second request failed", (
         "serve() should raise the exception of the FIRST failing request in request order (the second "
         f"request), even though the third failed earlier; got {raised.value!r}"
