@@ -6,6 +6,7 @@ Every test declares its own models (with a fresh declarative Base) that use the 
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from fixtures.target import learner_module
 
 mixins = learner_module(__file__, "mixins")
+IMPORTED_AT = time.monotonic()  # the learner's module was imported (its class bodies run) just before
 
 T = TypeVar("T")
 OLD = datetime.datetime(2001, 1, 1, 12, 0, 0)
@@ -36,7 +38,21 @@ def naive(value: Any) -> datetime.datetime:
     if isinstance(value, str):
         value = datetime.datetime.fromisoformat(value)
     assert isinstance(value, datetime.datetime), f"expected a timestamp, got {value!r}"
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc)
     return value.replace(tzinfo=None)
+
+
+def not_before(session: Session) -> datetime.datetime:
+    """A (naive, UTC) time no correct "now" of an INSERT sent after this call can be earlier than, and
+    that a value computed once, when the class body ran at import, IS earlier than."""
+    remaining = 1.1 - (time.monotonic() - IMPORTED_AT)
+    if remaining > 0:
+        time.sleep(remaining)  # so that the import lies in an earlier second than this test
+    if session.connection().dialect.name == "postgresql":
+        return naive(session.scalar(text("SELECT now()")))  # now() is the transaction's start
+    # SQLite's CURRENT_TIMESTAMP keeps whole seconds only.
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def raw_row(session: Session, table: str, row_id: int) -> dict[str, Any]:
@@ -129,6 +145,7 @@ def timestamped_models(session: Session) -> tuple[Any, Any]:
 @pytest.mark.task(2)
 def test_inserting_sets_both_timestamps(session: Session) -> None:
     Article, Comment = timestamped_models(session)
+    earliest = not_before(session)
     article, comment = Article(title="Hello"), Comment(body="Nice")
     session.add_all([article, comment])
     session.flush()
@@ -137,7 +154,13 @@ def test_inserting_sets_both_timestamps(session: Session) -> None:
         assert row.get("created_at") is not None and row.get("updated_at") is not None, (
             f"a new row of {table} should get created_at and updated_at without the code setting them: {row}"
         )
-        assert naive(row["created_at"]).year >= 2024, f"created_at should be now, it is {row['created_at']!r}"
+        for name in ("created_at", "updated_at"):
+            assert naive(row[name]) >= earliest, (
+                f"{name} of a row inserted now should be the time of the INSERT (at least {earliest} UTC), it "
+                f"is {row[name]!r}: was 'now' worked out once, when the class was defined? `default=utc_now()` "
+                "calls the function at import; pass the function itself (`default=utc_now`) so that it runs "
+                "for every INSERT"
+            )
     columns = {c["name"]: c for c in inspect(session.connection()).get_columns("articles")}
     assert not columns["created_at"]["nullable"] and not columns["updated_at"]["nullable"], (
         "created_at and updated_at should be NOT NULL: every row has them"
