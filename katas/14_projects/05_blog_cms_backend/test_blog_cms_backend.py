@@ -216,6 +216,27 @@ HOSTILE = [
 
 
 @pytest.mark.task(2)
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("green tea*", '"green" "tea*"'),
+        ('say "hi"', '"say" """hi"""'),
+        ('O"Brien', '"O""Brien"'),
+        ("  tea \t -coffee  ", '"tea" "-coffee"'),
+        ("   ", ""),
+    ],
+    ids=["star", "quoted word", "quote inside", "runs of spaces", "blank"],
+)
+def test_fts5_query_quotes_every_word_and_doubles_its_quotes(words: str, expected: str) -> None:
+    # A pure function (no database): it runs on every backend. Dropping a quote instead of doubling it
+    # changes the words searched for (`O"Brien` would become the one word `OBrien`).
+    assert blog.fts5_query(words) == expected, (
+        f"fts5_query({words!r}) should be {expected!r}: every word (split on any whitespace) in double "
+        f"quotes, a double quote inside a word doubled, nothing for no word; got {blog.fts5_query(words)!r}"
+    )
+
+
+@pytest.mark.task(2)
 @pytest.mark.parametrize(("words", "expected", "why"), HOSTILE, ids=[h[0] or "empty" for h in HOSTILE])
 def test_hostile_input_neither_breaks_the_query_nor_changes_its_meaning(
     cms: Session, queries: Any, words: str, expected: set[int], why: str
@@ -342,4 +363,14 @@ def test_post_summaries_count_comments_in_the_database_within_two_statements(
     ]
     assert not comment_rows, (
         "the comments should be counted by the database (count()), never loaded to be counted"
+    )
+    # SQLite keeps posts in id order (id is the rowid), so ties in title come back by id even without
+    # a tie-break: the ORDER BY sent says whether there is one.
+    posts_query = next(
+        s.sql for s in queries.statements if re.search(r"\bFROM posts\b", s.sql, re.IGNORECASE)
+    )
+    ordering = re.split(r"\border\s+by\b", posts_query, flags=re.IGNORECASE)[-1]
+    assert re.search(r"title.*\bid\b", ordering, re.IGNORECASE | re.DOTALL), (
+        "two posts may share a title ('Oolong notes'): the posts' SELECT should ORDER BY the title, then the "
+        f"id as a tie-break; its ORDER BY was: {ordering.strip()[:200]!r}"
     )
