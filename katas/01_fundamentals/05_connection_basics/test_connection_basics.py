@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import pytest
@@ -63,6 +65,25 @@ def assert_bound(queries: Any, function: str, **values: object) -> None:
             assert not pasted, (
                 f"{function}() pasted {name}={value!r} into the SQL text instead of binding it: {pasted}"
             )
+
+
+def assert_stock_computed_in_sql(queries: Any, function: str) -> None:
+    """Every UPDATE of the stock works it out in SQL from the stock the row has when the UPDATE runs.
+
+    `SELECT stock`, add in Python, `SET stock = 9`: a delivery booked by another connection between
+    the SELECT and the UPDATE is overwritten and lost. `SET stock = stock + :quantity` cannot lose it.
+    """
+    __tracebackhide__ = True
+    updates = queries.matching(r"^\s*UPDATE")
+    assert updates, f"{function}() should change the stock with an UPDATE; it sent:\n{queries.listing()}"
+    for statement in updates:
+        assignment = re.search(r"\bSET\s+(?:\w+\.)?stock\s*=\s*(.*?)(?:\bWHERE\b|$)", statement.sql, re.I | re.S)
+        assert assignment is not None and re.search(r"\bstock\b", assignment.group(1), re.I), (
+            f"{function}() sent {' '.join(statement.sql.split())!r} with {statement.params!r}: the new stock was "
+            "worked out in Python from a stock read earlier. If another connection changes the stock between "
+            "your SELECT and this UPDATE, its change is lost. Let the database do the sum on the row as it is "
+            "then: SET stock = stock + :quantity (or - :quantity)"
+        )
 
 
 def stock_of(engine: Engine) -> dict[str, int]:
@@ -178,6 +199,7 @@ def test_restock_commits_so_other_connections_see_it(shop_engine: Engine) -> Non
 def test_restock_adds_to_the_existing_stock(shop_engine: Engine, queries) -> None:
     connection_basics.restock(shop_engine, "978-0-00-000001", 3)
     assert_bound(queries, "restock", isbn="978-0-00-000001", quantity=3)
+    assert_stock_computed_in_sql(queries, "restock")
     connection_basics.restock(shop_engine, "978-0-00-000001", 1)
     stock = stock_of(shop_engine)["978-0-00-000001"]
     assert stock == 8, f"4 copies, restocked by 3 and then by 1, should make 8, not {stock}"
@@ -207,6 +229,7 @@ def test_move_stock_may_move_every_copy_a_book_has(shop_engine: Engine, queries)
         f"a new connection sees {stock['978-0-00-000003']} and {stock['978-0-00-000002']}"
     )
     assert_bound(queries, "move_stock", from_isbn="978-0-00-000003", to_isbn="978-0-00-000002", quantity=2)
+    assert_stock_computed_in_sql(queries, "move_stock")
 
 
 @pytest.mark.task(5)
