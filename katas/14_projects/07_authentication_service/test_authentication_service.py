@@ -27,6 +27,7 @@ from typing import Any
 import argon2
 import pytest
 from sqlalchemy import Connection, event, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from fixtures.target import learner_module
@@ -237,6 +238,83 @@ def test_a_taken_email_raises_email_taken_and_keeps_earlier_work(db: Session, ha
     assert earlier.id is not None, (
         "after EmailTaken the session should still work (a new register and a commit)"
     )
+
+
+class RegisteredInBetween:
+    """Another request registers `email` while the code runs: right after the code's plain SELECTs
+    reading `users` (a check that the email is free), before its next statement (the SAVEPOINT or the
+    INSERT). Only the unique constraint at INSERT time knows for sure."""
+
+    def __init__(self, connection: Connection, email: str) -> None:
+        self.connection, self.email = connection, email
+        self.landed = False
+
+    def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sql = " ".join(statement.split()).lower()
+        if self.landed or (sql.startswith("select") and re.search(r"\bfrom users\b", sql)):
+            return
+        other = cursor.connection.cursor()
+        try:
+            other.execute(
+                "INSERT INTO users (id, email, password_hash, failed_logins) "
+                f"VALUES (99, '{self.email}', '$argon2id$someone-else', 0)"
+            )
+        finally:
+            other.close()
+        self.landed = True
+
+    def __enter__(self) -> RegisteredInBetween:  # noqa: PYI034
+        event.listen(self.connection, "before_cursor_execute", self.before)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.connection, "before_cursor_execute", self.before)
+
+
+@pytest.mark.task(1)
+def test_an_email_taken_between_a_check_and_the_insert_is_email_taken(db: Session, hasher: SpyHasher) -> None:
+    earlier = auth.register(db, hasher, "eve@example.com", "first passphrase")
+    with (
+        RegisteredInBetween(db.connection(), "hal@example.com") as other_request,
+        refused(
+            "EmailTaken",
+            "another request registered hal@example.com after your code checked that it was free: a SELECT "
+            "first is not enough, the INSERT's IntegrityError (inside session.begin_nested()) is the real answer",
+        ),
+    ):
+        auth.register(db, hasher, " Hal@Example.com", "a passphrase")
+    assert other_request.landed, "the test could not register hal@example.com while register ran"
+    emails = sorted(db.connection().execute(select(auth.User.__table__.c.email)).scalars())
+    assert "eve@example.com" in emails and earlier.id is not None, (
+        "the user registered just before must still be there: undo only the refused insert "
+        "(session.begin_nested() around it), not the whole session"
+    )
+    assert emails.count("hal@example.com") == 1, "the other request's user should be there, once"
+
+
+@pytest.mark.task(1)
+def test_only_a_unique_violation_is_email_taken(db: Session, hasher: SpyHasher) -> None:
+    connection = db.connection()
+
+    def database_busy(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if re.match(r"\s*insert\s+into\s+users\b", statement, re.IGNORECASE):
+            raise conn.dialect.loaded_dbapi.OperationalError("database is locked")
+
+    event.listen(connection, "before_cursor_execute", database_busy)
+    try:
+        auth.register(db, hasher, "ivy@example.com", "a passphrase")
+    except auth.EmailTaken:
+        pytest.fail(
+            "the database failed for another reason (OperationalError: database is locked) and register called "
+            "it EmailTaken: catch IntegrityError only, and let any other error propagate",
+            pytrace=False,
+        )
+    except OperationalError:
+        return  # the database's own error propagates: right
+    else:
+        pytest.fail("the INSERT failed, yet register returned as if the user had been added", pytrace=False)
+    finally:
+        event.remove(connection, "before_cursor_execute", database_busy)
 
 
 # -- task 2: roles and permissions -------------------------------------------------------------------
