@@ -10,6 +10,11 @@ ties a connection to the loop that opened it; no engine is ever made at session 
 table is created by a test-side engine from the tests' own copy of the schema, committed for real;
 the database is wiped after each test.
 
+Where a setting has no public getter it is observed (max_overflow: one connection too many times
+out; pre-ping: a connection closed underneath is replaced); application_name is read from the
+connect arguments of an engine made for a PostgreSQL URL (stopped before it connects), and the
+engine's disposal from the app's engine (make_engine wrapped): so these run on SQLite too.
+
 The test of a database that goes away runs on PostgreSQL only: it ends the app's connections on the
 server (`pg_terminate_backend`), which a SQLite file has no equivalent of (there is no server: a
 connection to a file cannot be cut from outside while the file stays).
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +40,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
+    exc,
     false,
     insert,
     inspect,
@@ -151,6 +159,27 @@ async def running(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+def engines_made_by_the_app(monkeypatch: pytest.MonkeyPatch, refuse: bool = False) -> list[AsyncEngine]:
+    """Wraps make_engine (which the lifespan calls) to see the app's engine; with `refuse`, every connect
+    fails the way asyncpg's refused connection does (a plain ConnectionRefusedError, not wrapped)."""
+    made: list[AsyncEngine] = []
+    real = prod.make_engine
+
+    def refused(*args: Any) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('10.9.8.7', 5432) for user notes_admin")
+
+    def spy(settings: Any) -> AsyncEngine:
+        engine = real(settings)
+        if refuse:
+            event.listen(engine.sync_engine, "do_connect", refused)
+        made.append(engine)
+        return engine
+
+    # Set on the learner's module itself (`prod` is a lazy proxy): create_app looks make_engine up there.
+    monkeypatch.setattr(sys.modules[prod.create_app.__module__], "make_engine", spy)
+    return made
+
+
 def unreachable_url(async_database_url: str) -> str:
     url = make_url(async_database_url)
     if url.get_backend_name() == "sqlite":
@@ -164,7 +193,7 @@ def unreachable_url(async_database_url: str) -> str:
 
 
 @pytest.mark.task(2)
-@pytest.mark.parametrize(("size", "overflow", "timeout", "recycle"), [(3, 2, 1.5, 600), (7, 0, 4.0, 90)])
+@pytest.mark.parametrize(("size", "overflow", "timeout", "recycle"), [(3, 2, 0.25, 600), (2, 0, 0.2, 90)])
 async def test_make_engine_takes_the_pool_settings_from_the_configuration(
     async_database_url: str, size: int, overflow: int, timeout: float, recycle: int
 ) -> None:
@@ -174,13 +203,28 @@ async def test_make_engine_takes_the_pool_settings_from_the_configuration(
     engine = prod.make_engine(settings)
     try:
         pool: Any = engine.pool
-        got = (pool.size(), pool._max_overflow, pool._timeout, pool._recycle)
-        assert got == (size, overflow, timeout, recycle), (
-            f"the pool should be sized from the settings: (pool_size, max_overflow, pool_timeout, pool_recycle) = "
-            f"{(size, overflow, timeout, recycle)}, found {got}"
+        got = (pool.size(), pool.timeout())
+        assert got == (size, timeout), (
+            f"the pool should be sized from the settings: (pool_size, pool_timeout) = {(size, timeout)}, found {got}"
         )
-        assert pool._pre_ping, (
-            "pool_pre_ping=True: a connection the server closed is replaced before it is used"
+        # max_overflow has no public getter: it is observed. pool_size + max_overflow connections can be
+        # held at once; one more waits pool_timeout seconds and gets TimeoutError.
+        held = [await engine.connect() for _ in range(size + overflow)]
+        try:
+            with pytest.raises(exc.TimeoutError):
+                held.append(await engine.connect())
+        except pytest.fail.Exception:
+            pytest.fail(
+                f"with pool_size={size} and max_overflow={overflow} a {size + overflow + 1}th connection should "
+                "wait pool_timeout seconds and fail (TimeoutError): max_overflow comes from the settings",
+                pytrace=False,
+            )
+        finally:
+            for connection in held:
+                await connection.close()
+        # The pool's recycle age has no public getter nor anything to observe within a test's time.
+        assert pool._recycle == recycle, (
+            f"pool_recycle should come from the settings ({recycle} s), found {pool._recycle}"
         )
         assert engine.sync_engine.hide_parameters, (
             "hide_parameters=True: the values of a statement (note bodies, emails) never reach logs nor error texts"
@@ -188,6 +232,59 @@ async def test_make_engine_takes_the_pool_settings_from_the_configuration(
         assert not engine.echo, "no echo in production: logging is configured through the logging module"
     finally:
         await engine.dispose()
+
+
+@pytest.mark.task(2)
+async def test_a_pooled_connection_that_died_is_replaced_at_checkout(async_database_url: str) -> None:
+    engine = prod.make_engine(prod.Settings(async_database_url))
+    try:
+        async with engine.connect() as connection:
+            # What a server restart does to a pooled connection: the driver's connection is closed
+            # underneath while the pool still holds it.
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.close()
+        try:
+            async with engine.connect() as connection:
+                answer = (await connection.execute(text("SELECT 1"))).scalar_one()
+        except exc.DBAPIError as error:
+            pytest.fail(
+                "a pooled connection that was closed underneath was handed out and failed "
+                f"({type(error).__name__}): pool_pre_ping=True tests each connection at checkout and "
+                "replaces a dead one",
+                pytrace=False,
+            )
+        assert answer == 1
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.task(2)
+async def test_postgresql_connections_are_named_after_the_service() -> None:
+    # Runs on every backend: the engine is made for a PostgreSQL URL and stopped before it connects,
+    # so that what it would send (asyncpg's connect arguments) can be read.
+    url = "postgresql+asyncpg://notes@127.0.0.1:1/notes"
+    engine = prod.make_engine(prod.Settings(url, app_name="notes-eu-1"))
+    sent: dict[str, Any] = {}
+
+    class NotConnecting(Exception):
+        pass
+
+    def capture(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        sent.update(cparams)
+        raise NotConnecting
+
+    event.listen(engine.sync_engine, "do_connect", capture)
+    try:
+        with pytest.raises(NotConnecting):
+            await engine.connect()
+    finally:
+        await engine.dispose()
+    named = sent.get("server_settings", {}).get("application_name")
+    assert named == "notes-eu-1", (
+        "on PostgreSQL the connections should be named settings.app_name, so that pg_stat_activity shows whose "
+        "they are: asyncpg takes connect_args={'server_settings': {'application_name': ...}}; "
+        f"the connect arguments were {sorted(sent)} with server_settings {sent.get('server_settings')}"
+    )
 
 
 # -- task 3: the API -------------------------------------------------------------------------------------
@@ -213,6 +310,26 @@ async def test_notes_are_created_and_read(db: AsyncEngine, async_database_url: s
     async with db.connect() as connection:
         titles = (await connection.execute(select(notes.c.title))).scalars().all()
     assert titles == ["Groceries"], f"the note should be committed to the database; found {titles}"
+
+
+@pytest.mark.task(3)
+async def test_the_lifespan_disposes_of_the_engine_at_shutdown(
+    db: AsyncEngine, async_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = engines_made_by_the_app(monkeypatch)
+    async with running(prod.Settings(async_database_url)) as client:
+        await client.post("/notes", json={"title": "Pooled", "body": "a connection goes back to the pool"})
+        await client.get("/health")
+        assert len(made) == 1, (
+            f"the lifespan should make the app's engine with make_engine(settings) once; it made {len(made)}"
+        )
+        pooled = made[0].pool.checkedin()
+        assert pooled >= 1, "the test expected the app's connection back in its pool after the requests"
+    left = made[0].pool.checkedin()
+    assert left == 0, (
+        f"after shutdown {left} connection(s) are still open in the app's pool: the lifespan should "
+        "`await engine.dispose()` after its yield (in a finally), so that a stopping instance closes its connections"
+    )
 
 
 # -- task 4: logs -----------------------------------------------------------------------------------------
@@ -308,8 +425,19 @@ async def test_health_is_ok_when_the_database_answers(db: AsyncEngine, async_dat
 
 
 @pytest.mark.task(5)
-async def test_a_database_that_is_down_gives_503_never_an_error(async_database_url: str) -> None:
-    url = unreachable_url(async_database_url)
+@pytest.mark.parametrize("outage", ["unreachable", "refused"])
+async def test_a_database_that_is_down_gives_503_never_an_error(
+    async_database_url: str, outage: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "unreachable": a path or port nothing answers at (aiosqlite: OperationalError; asyncpg:
+    # ConnectionRefusedError). "refused": every connect raises ConnectionRefusedError as asyncpg does,
+    # on every backend.
+    caplog.set_level(logging.DEBUG, logger="notes")
+    if outage == "refused":
+        engines_made_by_the_app(monkeypatch, refuse=True)
+        url = async_database_url
+    else:
+        url = unreachable_url(async_database_url)
     settings = prod.Settings(url, health_timeout=2.0)
     try:
         async with running(settings) as client:
@@ -328,10 +456,20 @@ async def test_a_database_that_is_down_gives_503_never_an_error(async_database_u
         f"a request that needs the database while it is down should get 503 (try again later), not "
         f"{note.status_code}: add an exception handler for the database's connection errors"
     )
+    details = ("hunter2", "nonexistent", "notes_admin", "10.9.8.7")
     for response in (health, note):
-        assert "hunter2" not in response.text and "nonexistent" not in response.text, (
-            f"a response must not show connection details (host, path, password): {response.text}"
+        assert not any(detail in response.text for detail in details), (
+            f"a response must not show connection details (host, path, user, password): {response.text}"
         )
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''} {record.exc_info or ''}"
+        for record in caplog.records
+        if record.name.startswith("notes")
+    )
+    assert not any(detail in logged for detail in details), (
+        "the app's logs must not show the connection error's text (it names the host, user, file or password): "
+        "log its class name, not the error nor its traceback:\n" + logged
+    )
 
 
 @pytest.mark.task(5)
