@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import pytest
@@ -77,8 +76,8 @@ def assert_stock_computed_in_sql(queries: Any, function: str) -> None:
     updates = queries.matching(r"^\s*UPDATE")
     assert updates, f"{function}() should change the stock with an UPDATE; it sent:\n{queries.listing()}"
     for statement in updates:
-        assignment = re.search(r"\bSET\s+(?:\w+\.)?stock\s*=\s*(.*?)(?:\bWHERE\b|$)", statement.sql, re.I | re.S)
-        assert assignment is not None and re.search(r"\bstock\b", assignment.group(1), re.I), (
+        assignment = re.search(r"\bSET\s+(?:\w+\.)?stock\s*=\s*(.*?)(?:\bWHERE\b|$)", statement.sql, re.IGNORECASE | re.DOTALL)
+        assert assignment is not None and re.search(r"\bstock\b", assignment.group(1), re.IGNORECASE), (
             f"{function}() sent {' '.join(statement.sql.split())!r} with {statement.params!r}: the new stock was "
             "worked out in Python from a stock read earlier. If another connection changes the stock between "
             "your SELECT and this UPDATE, its change is lost. Let the database do the sum on the row as it is "

@@ -39,7 +39,7 @@ def naive(value: Any) -> datetime.datetime:
         value = datetime.datetime.fromisoformat(value)
     assert isinstance(value, datetime.datetime), f"expected a timestamp, got {value!r}"
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc)
+        value = value.astimezone(datetime.UTC)
     return value.replace(tzinfo=None)
 
 
@@ -52,7 +52,7 @@ def not_before(session: Session) -> datetime.datetime:
     if session.connection().dialect.name == "postgresql":
         return naive(session.scalar(text("SELECT now()")))  # now() is the transaction's start
     # SQLite's CURRENT_TIMESTAMP keeps whole seconds only.
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def raw_row(session: Session, table: str, row_id: int) -> dict[str, Any]:
