@@ -20,9 +20,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.text import Text
 
-from fixtures.recording import LEARNER_HEADING, TEST_HEADING
 from kata import paths
 from kata.catalog import Kata
+from kata.listing import LEARNER_HEADING, TEST_HEADING
 from kata.runner import RunResult, TestOutcome
 
 console = Console(highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -447,3 +448,17 @@ def test_the_learners_sql_is_never_cut_before_the_tests() -> None:
     for part in display._sql(short):
         console.print(part)
     assert "CREATE TABLE t (x INTEGER)" in console.export_text()
+
+
+def test_the_installed_kata_command_starts_outside_the_pack_root(pack: Pack, tmp_path: Path) -> None:
+    # `python -m kata` from the pack root has the root on sys.path; the console script does not, so
+    # the command must never import the harness (fixtures/) at start-up.
+    script = Path(sys.executable).with_name("kata")
+    if not script.exists():
+        pytest.skip("the pack is not installed into this Python (no `kata` console script)")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = subprocess.run(
+        [str(script), "list"], cwd=elsewhere, env=pack.environment(), capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stdout + run.stderr
