@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import Pool
 
-from fixtures.inner_run import InnerRun, run_inline
+from fixtures.inner_run import InnerRun, OpenConnections, run_inline
 from fixtures.target import learner_path
 
 pytest_plugins = ["pytester"]
@@ -72,15 +72,14 @@ def kata_metadata() -> MetaData:
     return metadata
 
 
-class Watcher:
+class Watcher(OpenConnections):
     """Gives the learner's conftest its two fixtures, and watches every engine used during the run."""
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         self.engines: list[Engine] = []
         self.pools: list[Pool] = []
-        self.opened: list[Connection] = []
-        self.left_open: dict[str, int] = {}
         self.creates: list[str] = []
         event.listen(Engine, "engine_connect", self._connected)
         event.listen(Engine, "before_cursor_execute", self._statement)
@@ -88,8 +87,7 @@ class Watcher:
     def close(self) -> None:
         event.remove(Engine, "engine_connect", self._connected)
         event.remove(Engine, "before_cursor_execute", self._statement)
-        for connection in self.opened:
-            connection.close()
+        self.close_all()
         for engine in self.engines:
             engine.dispose()
 
@@ -111,17 +109,6 @@ class Watcher:
     def _kata_metadata(self) -> MetaData:
         return kata_metadata()
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-        try:
-            return (yield)
-        finally:
-            left = [connection for connection in self.opened if not connection.closed]
-            if left:
-                self.left_open[item.name] = len(left)
-                for connection in left:
-                    connection.close()
-            self.opened = [connection for connection in self.opened if not connection.closed]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, event, inspect, text
 
-from fixtures.inner_run import InnerRun, run_inline
+from fixtures.inner_run import InnerRun, OpenConnections, run_inline
 from fixtures.target import learner_path
 
 pytest_plugins = ["pytester"]
@@ -170,16 +170,15 @@ def test_hostile(db_connection, db_session):
 }
 
 
-class KataEngine:
+class KataEngine(OpenConnections):
     """The one fixture the kata gives the learner's conftest: an Engine on the test database.
 
     It also keeps every Connection the fixtures open (so that none is quietly garbage-collected)
     and notes, after each test's teardown, those left open."""
 
     def __init__(self, engine: Engine) -> None:
+        super().__init__()
         self.engine = engine
-        self.opened: list[Connection] = []
-        self.left_open: dict[str, int] = {}
         self.other_engines: list[Engine] = []  # engines the fixtures made themselves
         event.listen(engine, "engine_connect", self._opened)
         event.listen(Engine, "engine_connect", self._any_engine)
@@ -194,8 +193,7 @@ class KataEngine:
     def close(self) -> None:
         event.remove(self.engine, "engine_connect", self._opened)
         event.remove(Engine, "engine_connect", self._any_engine)
-        for connection in self.opened:
-            connection.close()
+        self.close_all()
         for engine in self.other_engines:
             engine.dispose()
 
@@ -203,17 +201,6 @@ class KataEngine:
     def kata_engine(self) -> Engine:
         return self.engine
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
-        try:
-            return (yield)
-        finally:
-            left = [connection for connection in self.opened if not connection.closed]
-            if left:
-                self.left_open[item.name] = len(left)
-            for connection in left:
-                connection.close()
-            self.opened.clear()
 
 
 @dataclass
