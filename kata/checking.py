@@ -8,6 +8,7 @@ from kata.errors import KataError
 from kata.progress import Progress
 from kata.runner import RunResult, run_tests
 from kata.status import PASSING, Status, fingerprint, missing_files, status
+from kata.warm import WarmProcess
 
 
 def kata(key: str) -> Kata:
@@ -32,11 +33,13 @@ def module_katas(key: str) -> list[Kata]:
     return chosen
 
 
-def check(kata: Kata, progress: Progress, *, db_url: str | None = None, solutions: bool = False) -> RunResult:
-    """Run the kata's tests; record the result when they ran on the learner's own files."""
+def check(
+    kata: Kata, progress: Progress, *, db_url: str | None = None, solutions: bool = False, warm: WarmProcess | None = None
+) -> RunResult:
+    """Run the kata's tests (in a fork of `warm` when given); record the result when they ran on the learner's own files."""
     if not solutions:
         require_files(kata)
-    result = run_tests(kata.path, solutions=solutions, db_url=db_url)
+    result = run_tests(kata.path, solutions=solutions, db_url=db_url, warm=warm)
     if not solutions and (result.tests or result.errors):
         progress.record_run(
             kata.id,

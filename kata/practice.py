@@ -27,7 +27,8 @@ from kata.progress import ABANDONED, OUT_OF_TIME, SOLVED, KataStats, PracticeAtt
 from kata.runner import RunResult, run_tests
 from kata.status import learner_paths
 from kata.stubs import learner_files, write_stubs
-from kata.watching import saves
+from kata.warm import WarmProcess
+from kata.watching import saves, warm_process
 
 HARNESS = ("conftest.py", "pyproject.toml", "fixtures", "kata")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
@@ -130,12 +131,12 @@ class PracticeSession:
     def remaining(self) -> float:
         return self.attempt.minutes * 60 - self.elapsed
 
-    def check(self) -> RunResult:
-        """Run the practice copy's tests, record the run, and the time when it is green."""
+    def check(self, warm: WarmProcess | None = None) -> RunResult:
+        """Run the practice copy's tests (in a fork of `warm` when given), record the run, and the time when it is green."""
         missing = [p for p in learner_paths(self.kata, self.directory) if not p.exists()]
         if missing:
             raise KataError(f"{missing[0]} does not exist; start again with `kata practice {self.kata.id}`.")
-        result = run_tests(self.directory, db_url=self.db_url, root=workspace_root(self.kata))
+        result = run_tests(self.directory, db_url=self.db_url, root=workspace_root(self.kata), warm=warm)
         self.progress.record_practice_run(self.attempt.id, passed=result.passed, failed=result.failed)
         if result.green:  # green after the time allowed (`--check` late) is not a solve
             self.progress.finish_attempt(self.attempt.id, SOLVED if self.remaining > 0 else OUT_OF_TIME, self.elapsed)
@@ -196,6 +197,9 @@ def run_interactive(session: PracticeSession, stop: threading.Event | None = Non
     """Count down, re-run the tests on every save, stop at green or when time is up (Ctrl-C: abandoned)."""
     console = display.console
     board = Dashboard(session)
+    warm = warm_process(workspace_root(session.kata))
+    if warm is not None:
+        warm.start(session.directory, session.db_url)  # its imports overlap the learner's first edit
     live = Live(board, console=console, refresh_per_second=2) if console.is_terminal else None
     if live is None:
         console.print(f"Practising {display.heading(session.kata)}: {display.duration(session.remaining)} on the clock.")
@@ -208,7 +212,7 @@ def run_interactive(session: PracticeSession, stop: threading.Event | None = Non
                 break
             if saved:
                 board.running = True
-                board.last = session.check()
+                board.last = session.check(warm)
                 board.running = False
                 if live is None:
                     console.print(f"{display.duration(session.elapsed)}: {board.last.passed} passed, {board.last.failed} failed")
@@ -220,6 +224,8 @@ def run_interactive(session: PracticeSession, stop: threading.Event | None = Non
     finally:
         if live is not None:
             live.stop()
+        if warm is not None:
+            warm.close()
     return board.last
 
 

@@ -25,9 +25,10 @@ from sqlalchemy.pool import NullPool
 from kata import paths
 from kata.errors import KataError
 from kata.results_plugin import RESULTS_ENV
+from kata.warm import WarmProcess
 
 DB_URL_ENV = "KATA_DB_URL"
-RUN_TIMEOUT_SECONDS = 900  # the harness stops each test after 60 s; this only guards the whole run
+RUN_TIMEOUT_SECONDS = 900  # the harness stops each test (10 s unless kata.toml says more); this guards the whole run
 
 
 @dataclass(frozen=True)
@@ -85,32 +86,42 @@ class RunResult:
         return next((t for t in self.tests if t.status in ("failed", "error")), None)
 
 
-def run_tests(directory: Path, *, solutions: bool = False, db_url: str | None = None, root: Path | None = None) -> RunResult:
-    """Run the tests in `directory` (a kata's folder) with pytest in a subprocess, from the pack `root`."""
+def run_tests(
+    directory: Path,
+    *,
+    solutions: bool = False,
+    db_url: str | None = None,
+    root: Path | None = None,
+    warm: WarmProcess | None = None,
+    timeout: float = RUN_TIMEOUT_SECONDS,
+) -> RunResult:
+    """Run the tests in `directory` (a kata's folder) with pytest in another process, from the pack `root`:
+    a cold `python -m pytest`, or a fresh fork of `warm` (the same run, without paying the imports again)."""
     root = root or paths.PACK_ROOT
     url = db_url or os.environ.get(DB_URL_ENV)
     if url:
         check_database(url)
     with tempfile.TemporaryDirectory(prefix="kata-run-") as scratch:
         results_file = Path(scratch) / "results.json"
-        command = [sys.executable, "-m", "pytest", str(directory), "-p", "kata.results_plugin"]
-        command += ["-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
+        arguments = [str(directory), "-p", "kata.results_plugin"]
+        arguments += ["-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
         if solutions:
-            command.append("--solutions")
+            arguments.append("--solutions")
         if url:
-            command += ["--db-url", url]
+            arguments += ["--db-url", url]
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
         environment.update({paths.PACK_ROOT_ENV: str(root), RESULTS_ENV: str(results_file)})
         started = time.perf_counter()
-        try:
-            completed = subprocess.run(
-                command, check=False, cwd=root, env=environment, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS
-            )
-        except subprocess.TimeoutExpired:
-            raise KataError(f"The tests of {paths.shown(directory)} ran for over {RUN_TIMEOUT_SECONDS} s and were stopped.") from None
+        if warm is not None:
+            outcome = warm.run(arguments, environment, directory, Path(scratch) / "output.txt", timeout)
+            timed_out, output = outcome.timed_out, outcome.output
+        else:
+            timed_out, output = _cold_run(arguments, environment, root, timeout)
+        if timed_out:
+            raise KataError(f"The tests of {paths.shown(directory)} ran for over {timeout:g} s and were stopped.")
         seconds = time.perf_counter() - started
         if not results_file.exists():
-            last = (completed.stdout + completed.stderr).strip().splitlines()[-1:] or ["no output"]
+            last = output.strip().splitlines()[-1:] or ["no output"]
             raise KataError(f"pytest could not run the tests of {paths.shown(directory)}: {last[0]}")
         payload = json.loads(results_file.read_text())
     if root.resolve() != paths.PACK_ROOT.resolve():
@@ -121,8 +132,20 @@ def run_tests(directory: Path, *, solutions: bool = False, db_url: str | None = 
         exitstatus=int(payload["exitstatus"]),
         seconds=seconds,
         database=describe_database(url),
-        output=completed.stdout + completed.stderr,
+        output=output,
     )
+
+
+def _cold_run(arguments: list[str], environment: dict[str, str], root: Path, timeout: float) -> tuple[bool, str]:
+    """`python -m pytest ARGS` in a new process: (whether it ran out of time, what it printed)."""
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", *arguments],
+            check=False, cwd=root, env=environment, capture_output=True, text=True, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return True, ""
+    return False, completed.stdout + completed.stderr
 
 
 def _paths_from(root: Path, payload: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""`kata watch`: re-run the current kata's tests on every save; move on when it turns green (rustlings' watch mode)."""
+"""`kata watch`: re-run the current kata's tests on every save; move on when it turns green (rustlings' watch mode).
+
+Re-runs are forks of a warm process (kata/warm.py): a save gives its result in a fraction of a cold start.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from kata.checking import check, next_kata
 from kata.progress import Progress
 from kata.runner import RunResult
 from kata.status import learner_paths
+from kata.warm import WarmProcess, available
 
 DEBOUNCE_MS = 300
 
@@ -46,12 +50,23 @@ def arrive(kata: Kata) -> None:
     display.console.print(f"\nYour files: {files}")
 
 
-def run(kata: Kata, progress: Progress, db_url: str | None) -> RunResult:
+def run(kata: Kata, progress: Progress, db_url: str | None, warm: WarmProcess | None = None) -> RunResult:
     """Run the kata's tests, saying so while they run (a spinner on a terminal, a line elsewhere)."""
     if not display.console.is_terminal:
         display.console.print(f"running the tests of {display.heading(kata)}...")
     with display.running(display.heading(kata)):
-        return check(kata, progress, db_url=db_url)
+        result = check(kata, progress, db_url=db_url, warm=warm)
+    if warm is not None and warm.restart_reason:
+        display.console.print(f"({warm.restart_reason}: the warm test process was started afresh)")
+    return result
+
+
+def warm_process(root: Path) -> WarmProcess | None:
+    """The warm process for re-runs from `root`, or None (each run cold) where there can be none, said once."""
+    if available():
+        return WarmProcess(root)
+    display.console.print("Re-runs start Python afresh each time here (no fork on this system), a second or two each.")
+    return None
 
 
 def show(kata: Kata, result: RunResult) -> None:
@@ -93,11 +108,22 @@ def watch(start: Kata, progress: Progress, db_url: str | None = None, stop: thre
     A red result waits for the next save. A green one stays on screen with the next kata named,
     until the learner presses Enter (or saves the green kata again, which re-runs it).
     """
+    warm = warm_process(paths.PACK_ROOT)
+    try:
+        _watch(start, progress, db_url, stop, warm)
+    finally:
+        if warm is not None:
+            warm.close()
+
+
+def _watch(start: Kata, progress: Progress, db_url: str | None, stop: threading.Event | None, warm: WarmProcess | None) -> None:
     enter = EnterKey()
     kata = start
+    if warm is not None:
+        warm.start(kata.path, db_url)  # its imports overlap the learner reading the story
     arrive(kata)
     while True:
-        result = run(kata, progress, db_url)
+        result = run(kata, progress, db_url, warm)
         if display.console.is_terminal:
             display.console.clear()
             display.console.print(display.instructions(kata))

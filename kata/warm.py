@@ -1,0 +1,259 @@
+"""Warm re-runs for `kata watch` and `kata practice`: the imports paid once, each run in a fresh fork.
+
+A cold run of a kata's tests spends most of its time starting Python and importing pytest and
+SQLAlchemy, not running the tests. The standard library's forkserver keeps one process with those
+imported, and every run is a fresh fork of it: the learner's modules (and the harness's) are
+imported anew each time, in a new child, never reloaded; a hang or a crash ends that child only.
+A change to anything but the learner's files (tests, harness, installed packages) restarts the
+warm process before the next run. Where the forkserver is not available (Windows), runs stay cold.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# What every kata run imports and what costs most of a cold start. "__main__": multiprocessing
+# imports the parent's main script in each child unless the warm process already has (it must be
+# guarded by `if __name__ == "__main__":`, as the `kata` script is).
+CORE_MODULES = (
+    "__main__",
+    "pytest",
+    "_pytest.python",
+    "_pytest.fixtures",
+    "_pytest.terminal",
+    "_pytest.reports",
+    "xdist.plugin",
+    "pytest_timeout",
+    "pytest_asyncio.plugin",
+    "_hypothesis_pytestplugin",
+    "hypothesis",
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql",
+)
+# The pack's own packages: imported afresh in every child from the tree under test (a practice
+# workspace has its own copy), never taken from the warm process.
+PACK_PACKAGES = ("kata", "fixtures", "tests", "conftest")
+HARNESS = ("conftest.py", "pyproject.toml", "fixtures", "kata")
+
+
+def available() -> bool:
+    """Whether warm runs can be made here (the forkserver needs fork: not on Windows)."""
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a warm run ended: its exit code (negative: killed by that signal) and what it printed."""
+
+    exitcode: int | None
+    output: str
+    timed_out: bool = False
+
+
+class WarmProcess:
+    """One warm process for the runs of one pack tree (the pack, or a practice workspace).
+
+    Use as a context manager, or call `close()`: the warm process ends with it.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.starts = 0  # how many times a warm process was started (the tests read it)
+        self._context = multiprocessing.get_context("forkserver")
+        self._preloaded: frozenset[str] = frozenset()
+        self._fingerprint: tuple[Any, ...] | None = None
+        self.restart_reason = ""  # why the last run restarted the warm process ('' when it did not)
+
+    def __enter__(self) -> WarmProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def start(self, directory: Path, db_url: str | None = None) -> None:
+        """Start the warm process for runs of `directory` now, so its imports overlap other work."""
+        self._ensure(directory, db_url)
+
+    def run(
+        self, arguments: list[str], environment: dict[str, str], directory: Path, output: Path, timeout: float
+    ) -> Outcome:
+        """Run `pytest arguments` in a fresh fork with exactly `environment`, from the pack root.
+
+        Output goes to the file `output`. After `timeout` seconds the run is killed.
+        """
+        self.restart_reason = ""
+        self._ensure(directory, environment.get("KATA_DB_URL") or _db_url(arguments))
+        child = self._context.Process(
+            target=_run_pytest,
+            args=(arguments, environment, str(self.root), str(output)),
+            name="kata-warm-run",
+        )
+        child.start()
+        try:
+            child.join(timeout)
+        except BaseException:  # Ctrl-C (or anything else) while the tests run: the run ends with us
+            _kill(child)
+            raise
+        timed_out = child.exitcode is None
+        if timed_out:
+            _kill(child)
+        text = output.read_text(errors="replace") if output.exists() else ""
+        return Outcome(child.exitcode, text, timed_out)
+
+    def close(self) -> None:
+        """End the warm process (the next run, if any, starts a new one)."""
+        if self._fingerprint is not None:
+            _stop_forkserver()
+            self._fingerprint = None
+
+    def _ensure(self, directory: Path, db_url: str | None) -> None:
+        wanted = frozenset(CORE_MODULES) | frozenset(third_party_imports(directory)) | _driver_modules(db_url)
+        fingerprint = self._fingerprint_of(directory)
+        if self._fingerprint is not None and fingerprint == self._fingerprint and wanted <= self._preloaded:
+            return
+        if self._fingerprint is None:
+            pass  # the first start, not a restart
+        elif fingerprint != self._fingerprint:
+            self.restart_reason = "the tests, the harness or the installed packages changed"
+        else:
+            self.restart_reason = "this kata imports packages the warm process had not"
+        _stop_forkserver()  # a fork server of an earlier WarmProcess, or of this one before the change
+        self._preloaded = wanted | self._preloaded if fingerprint == self._fingerprint else wanted
+        self._context.set_forkserver_preload(sorted(self._preloaded))
+        multiprocessing.forkserver.ensure_running()
+        self._fingerprint = fingerprint
+        self.starts += 1
+
+    def _fingerprint_of(self, directory: Path) -> tuple[Any, ...]:
+        """What a run depends on besides the learner's files: the kata's tests and other non-learner
+        files, the harness, and the installed packages (a directory's time changes when a package
+        is installed or removed in it)."""
+        from kata.stubs import learner_files  # the tree's own list of learner files
+
+        kata_root = self.root / "katas"
+        try:
+            relative = directory.resolve().relative_to(kata_root)
+            mine = {directory / name for name in learner_files(Path(*relative.parts[:2]))}
+        except ValueError:
+            mine = set()
+        files = [p for p in _files(directory) if p not in mine] + list(_files(directory.parent, recursive=False))
+        for name in HARNESS:
+            files += _files(self.root / name)
+        installed = [Path(p) for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}]
+        return tuple(_stamp(p) for p in sorted(set(files))) + tuple(_stamp(p) for p in sorted(installed))
+
+
+def _files(folder: Path, recursive: bool = True) -> list[Path]:
+    if folder.is_file():
+        return [folder]
+    if not folder.is_dir():
+        return []
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return [p for p in found if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts]
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (str(path), 0, 0)
+    return (str(path), status.st_mtime_ns, status.st_size)
+
+
+def third_party_imports(directory: Path) -> set[str]:
+    """The installed packages that the kata's test files and conftests import at module level
+    (FastAPI, Alembic, Faker...): worth importing once in the warm process. Never the learner's."""
+    names: set[str] = set()
+    for path in [*directory.glob("test_*.py"), *directory.glob("conftest.py"), *directory.parent.glob("conftest.py")]:
+        try:
+            tree = ast.parse(path.read_text(), str(path))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return {name for name in names if name.split(".")[0] not in PACK_PACKAGES and _is_installed(name)}
+
+
+def _is_installed(name: str) -> bool:
+    top = name.split(".")[0]
+    if top in sys.stdlib_module_names:
+        return False
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _driver_modules(db_url: str | None) -> frozenset[str]:
+    if db_url and db_url.startswith("postgresql"):
+        return frozenset({"psycopg", "asyncpg"})
+    return frozenset({"aiosqlite"})
+
+
+def _db_url(arguments: list[str]) -> str | None:
+    return arguments[arguments.index("--db-url") + 1] if "--db-url" in arguments[:-1] else None
+
+
+def _kill(child: Any) -> None:
+    if child.exitcode is None:
+        child.kill()
+    child.join(5)
+
+
+def _stop_forkserver() -> None:
+    # The forkserver is one per process in the standard library; its `_stop` is how CPython's own
+    # tests restart it (3.8+). Preloads take effect only when it starts again.
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if callable(stop):
+        stop()
+
+
+def _run_pytest(arguments: list[str], environment: dict[str, str], root: str, output: str) -> None:
+    """In the fresh fork: be a cold `python -m pytest ARGS` started from `root` with `environment`."""
+    for name in [n for n in sys.modules if n.split(".")[0] in PACK_PACKAGES or n == "__mp_main__"]:
+        del sys.modules[name]  # the tree under test's own copies, imported afresh below
+    os.chdir(root)
+    os.environ.clear()
+    os.environ.update(environment)
+    sys.path[:] = [root, *(p for p in sys.path if p not in ("", root))]
+    sink = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.dup2(sink, 1)
+    os.dup2(sink, 2)
+    sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115 (fd 1 outlives the run)
+    sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
+    code = 1
+    try:
+        import pytest
+
+        # Plugins imported by the warm process cannot have their asserts rewritten: pytest says so
+        # once per plugin, which is about the pack, not the learner's run.
+        code = int(pytest.main([*arguments, "-W", "ignore::pytest.PytestAssertRewriteWarning"]))
+    except SystemExit as error:
+        code = error.code if isinstance(error.code, int) else 1
+    except BaseException as error:  # anything pytest itself lets through: said in the output
+        print(f"pytest ended with {type(error).__name__}: {error}", file=sys.stderr)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        # Straight out, as a cold run's process would end, without waiting for threads the
+        # learner's code left running (the harness has already failed the test that left them).
+        os._exit(code)
