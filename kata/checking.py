@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from kata import paths
 from kata.catalog import Kata, all_katas, find, unknown
 from kata.errors import KataError
-from kata.progress import Progress
-from kata.runner import RunResult, run_tests
+from kata.runner import RunResult, StartedRun, start_tests
 from kata.status import PASSING, Status, fingerprint, missing_files, status
-from kata.warm import WarmProcess
+
+if TYPE_CHECKING:
+    from kata.progress import Progress
+    from kata.warm import WarmProcess
 
 
 def kata(key: str) -> Kata:
@@ -37,9 +42,27 @@ def check(
     kata: Kata, progress: Progress, *, db_url: str | None = None, solutions: bool = False, warm: WarmProcess | None = None
 ) -> RunResult:
     """Run the kata's tests (in a fork of `warm` when given); record the result when they ran on the learner's own files."""
+    return finish(start(kata, db_url=db_url, solutions=solutions, warm=warm), progress)
+
+
+@dataclass(frozen=True)
+class StartedCheck:
+    kata: Kata
+    solutions: bool
+    run: StartedRun
+
+
+def start(kata: Kata, *, db_url: str | None = None, solutions: bool = False, warm: WarmProcess | None = None) -> StartedCheck:
+    """Start the kata's tests; `finish` waits for them (the caller may do other work meanwhile)."""
     if not solutions:
         require_files(kata)
-    result = run_tests(kata.path, solutions=solutions, db_url=db_url, warm=warm)
+    return StartedCheck(kata, solutions, start_tests(kata.path, solutions=solutions, db_url=db_url, warm=warm))
+
+
+def finish(started: StartedCheck, progress: Progress) -> RunResult:
+    """Wait for the tests `start` began; record the result when they ran on the learner's own files."""
+    result = started.run.result()
+    kata, solutions = started.kata, started.solutions
     if not solutions and (result.tests or result.errors):
         progress.record_run(
             kata.id,

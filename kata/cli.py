@@ -9,19 +9,35 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
-from kata import backups, checking, display, overview, paths, practice, watching
+from kata import backups, checking, display, paths
 from kata.backups import backup
 from kata.catalog import Kata, all_katas
-from kata.errors import FriendlyGroup, KataError
-from kata.progress import HOME_ENV, Progress
+from kata.errors import KataError
 from kata.report import exercism_results
 from kata.status import is_untouched, learner_paths
 from kata.stubs import learner_files, solution_source, write_stubs
+
+# SQLAlchemy (the progress database), watchfiles and rich's live display are imported by the
+# commands that use them: `kata test` starts its run before paying for them.
+if TYPE_CHECKING:
+    from kata.progress import Progress
+
+
+class FriendlyGroup(TyperGroup):
+    """Runs the subcommands; a KataError becomes its sentence on stderr and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KataError as error:
+            typer.echo(f"Error: {error}", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     name="kata",
@@ -52,6 +68,10 @@ def stdin_is_interactive() -> bool:
 
 
 def _progress() -> Progress:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kata.progress import HOME_ENV, Progress
+
     try:
         return Progress()
     except (SQLAlchemyError, OSError) as error:
@@ -82,6 +102,8 @@ def list_(
     module: Annotated[str | None, typer.Option("--module", "-m", help="only this module (2, 02 or 02_core)")] = None,
 ) -> None:
     """Every kata with its id, title, difficulty and your status, grouped by module."""
+    from kata import overview
+
     katas = checking.module_katas(module) if module else all_katas()
     console.print(overview.kata_table(katas, checking.statuses(_progress())))
 
@@ -113,7 +135,9 @@ def test(
     """Run a kata's tests: counts, the first failure explained, the SQL it sent. Exit code 0 only when green."""
     kata = checking.kata(key)
     with display.running(display.heading(kata)):
-        result = checking.check(kata, _progress(), db_url=db_url, solutions=solutions)
+        started = checking.start(kata, db_url=db_url, solutions=solutions)
+        progress = _progress()  # opened (SQLAlchemy imported) while the tests run
+        result = checking.finish(started, progress)
     results = exercism_results(kata, result)
     if as_json:
         typer.echo(json.dumps(results, indent=2))
@@ -235,6 +259,8 @@ def watch(
     db_url: DbUrl = None,
 ) -> None:
     """Re-run the current kata's tests on every save; move to the next kata when it turns green. Ctrl-C stops."""
+    from kata import watching
+
     progress = _progress()
     start = checking.kata(key) if key else checking.next_kata(progress)
     if start is None:
@@ -259,6 +285,8 @@ def practice_(
     db_url: DbUrl = None,
 ) -> None:
     """A timed session on a fresh copy of a kata's stub (your own files in katas/ are not touched); a practice under way is resumed."""
+    from kata import practice
+
     progress = _progress()
     if check:
         if not key:
@@ -311,6 +339,8 @@ def update_() -> None:
 @app.command("progress")
 def progress_() -> None:
     """Completion per module, hints used, practice history and personal bests."""
+    from kata import overview
+
     progress = _progress()
     console.print(overview.completion(checking.statuses(progress), progress))
     console.print(overview.practice_record(progress))

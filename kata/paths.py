@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 PACK_ROOT_ENV = "KATA_PACK_ROOT"
+RESULTS_ENV = "KATA_RESULTS_FILE"  # where kata.results_plugin writes a run's outcomes for the `kata` command
 PACK_ROOT = Path(os.environ.get(PACK_ROOT_ENV) or Path(__file__).resolve().parent.parent).resolve()
 KATAS = PACK_ROOT / "katas"
 SOLUTIONS = PACK_ROOT / "solutions"

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from kata import paths
+from kata.paths import RESULTS_ENV
 
-RESULTS_ENV = "KATA_RESULTS_FILE"
+__all__ = ["RESULTS_ENV"]
 FILE_ERROR = "kata_file_error"  # fixtures/plugin.py marks a report so when the learner's file cannot be used
 SQL_SECTION = "SQL sent while the test ran"
 

@@ -15,17 +15,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, Any
 
 from kata import paths
 from kata.errors import KataError
-from kata.results_plugin import RESULTS_ENV
-from kata.warm import WarmProcess
+from kata.paths import RESULTS_ENV
+
+if TYPE_CHECKING:
+    from kata.warm import WarmProcess
 
 DB_URL_ENV = "KATA_DB_URL"
 RUN_TIMEOUT_SECONDS = 900  # the harness stops each test (10 s unless kata.toml says more); this guards the whole run
@@ -97,55 +94,91 @@ def run_tests(
 ) -> RunResult:
     """Run the tests in `directory` (a kata's folder) with pytest in another process, from the pack `root`:
     a cold `python -m pytest`, or a fresh fork of `warm` (the same run, without paying the imports again)."""
+    return start_tests(directory, solutions=solutions, db_url=db_url, root=root, warm=warm, timeout=timeout).result()
+
+
+def start_tests(
+    directory: Path,
+    *,
+    solutions: bool = False,
+    db_url: str | None = None,
+    root: Path | None = None,
+    warm: WarmProcess | None = None,
+    timeout: float = RUN_TIMEOUT_SECONDS,
+) -> StartedRun:
+    """`run_tests`, started: a cold run is under way when this returns; `.result()` waits for it."""
     root = root or paths.PACK_ROOT
     url = db_url or os.environ.get(DB_URL_ENV)
     if url:
         check_database(url)
-    with tempfile.TemporaryDirectory(prefix="kata-run-") as scratch:
-        results_file = Path(scratch) / "results.json"
-        arguments = [str(directory), "-p", "kata.results_plugin"]
-        arguments += ["-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
+    return StartedRun(directory, root, url, solutions, warm, timeout)
+
+
+class StartedRun:
+    """One run of a kata's tests in another process; `result()` waits for it and reads what happened."""
+
+    def __init__(
+        self, directory: Path, root: Path, url: str | None, solutions: bool, warm: WarmProcess | None, timeout: float
+    ) -> None:
+        self.directory, self.root, self.url, self.warm, self.timeout = directory, root, url, warm, timeout
+        self._scratch = tempfile.TemporaryDirectory(prefix="kata-run-")
+        self.results_file = Path(self._scratch.name) / "results.json"
+        self.arguments = [str(directory), "-p", "kata.results_plugin"]
+        self.arguments += ["-p", "no:randomly", "-p", "no:cacheprovider", "-q", "--no-header", "-rN"]
         if solutions:
-            arguments.append("--solutions")
+            self.arguments.append("--solutions")
         if url:
-            arguments += ["--db-url", url]
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
-        environment.update({paths.PACK_ROOT_ENV: str(root), RESULTS_ENV: str(results_file)})
-        started = time.perf_counter()
-        if warm is not None:
-            outcome = warm.run(arguments, environment, directory, Path(scratch) / "output.txt", timeout)
-            timed_out, output = outcome.timed_out, outcome.output
-        else:
-            timed_out, output = _cold_run(arguments, environment, root, timeout)
-        if timed_out:
-            raise KataError(f"The tests of {paths.shown(directory)} ran for over {timeout:g} s and were stopped.")
-        seconds = time.perf_counter() - started
-        if not results_file.exists():
-            last = output.strip().splitlines()[-1:] or ["no output"]
-            raise KataError(f"pytest could not run the tests of {paths.shown(directory)}: {last[0]}")
-        payload = json.loads(results_file.read_text())
-    if root.resolve() != paths.PACK_ROOT.resolve():
-        payload = _paths_from(root, payload)
-    return RunResult(
-        tests=[_outcome(t) for t in payload["tests"]],
-        errors=list(payload["errors"]),
-        exitstatus=int(payload["exitstatus"]),
-        seconds=seconds,
-        database=describe_database(url),
-        output=output,
-    )
+            self.arguments += ["--db-url", url]
+        self.environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
+        self.environment.update({paths.PACK_ROOT_ENV: str(root), RESULTS_ENV: str(self.results_file)})
+        self.started = time.perf_counter()
+        self._process: subprocess.Popen[str] | None = None
+        if warm is None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "pytest", *self.arguments],
+                cwd=root, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
 
-
-def _cold_run(arguments: list[str], environment: dict[str, str], root: Path, timeout: float) -> tuple[bool, str]:
-    """`python -m pytest ARGS` in a new process: (whether it ran out of time, what it printed)."""
-    try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "pytest", *arguments],
-            check=False, cwd=root, env=environment, capture_output=True, text=True, timeout=timeout,
+    def result(self) -> RunResult:
+        try:
+            timed_out, output = self._wait()
+            if timed_out:
+                raise KataError(f"The tests of {paths.shown(self.directory)} ran for over {self.timeout:g} s and were stopped.")
+            seconds = time.perf_counter() - self.started
+            if not self.results_file.exists():
+                last = output.strip().splitlines()[-1:] or ["no output"]
+                raise KataError(f"pytest could not run the tests of {paths.shown(self.directory)}: {last[0]}")
+            payload = json.loads(self.results_file.read_text())
+        finally:
+            self._scratch.cleanup()
+        if self.root.resolve() != paths.PACK_ROOT.resolve():
+            payload = _paths_from(self.root, payload)
+        return RunResult(
+            tests=[_outcome(t) for t in payload["tests"]],
+            errors=list(payload["errors"]),
+            exitstatus=int(payload["exitstatus"]),
+            seconds=seconds,
+            database=describe_database(self.url),
+            output=output,
         )
-    except subprocess.TimeoutExpired:
-        return True, ""
-    return False, completed.stdout + completed.stderr
+
+    def _wait(self) -> tuple[bool, str]:
+        """(whether the run ran out of time and was stopped, what it printed)."""
+        if self.warm is not None:
+            outcome = self.warm.run(self.arguments, self.environment, self.directory, Path(self._scratch.name) / "output.txt", self.timeout)
+            return outcome.timed_out, outcome.output
+        assert self._process is not None
+        try:
+            output, _ = self._process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+            return True, ""
+        except BaseException:  # Ctrl-C while waiting: the run ends with the command
+            self._process.kill()
+            self._process.communicate()
+            raise
+        return False, output
 
 
 def _paths_from(root: Path, payload: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +201,8 @@ def _outcome(fields: dict[str, Any]) -> TestOutcome:
 
 
 def describe_database(url: str | None) -> str:
+    from sqlalchemy.engine import make_url  # here, not at the top: `kata test` starts its run before paying for SQLAlchemy
+
     if not url:
         return "SQLite"
     parsed = make_url(url)
@@ -176,6 +211,11 @@ def describe_database(url: str | None) -> str:
 
 def check_database(url: str) -> None:
     """Fail with one sentence when the database the tests should use cannot be reached."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -10,10 +10,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kata.catalog import Kata
-from kata.progress import TestRun
 from kata.stubs import learner_files, matches_stub
+
+if TYPE_CHECKING:
+    from kata.progress import TestRun
 
 UNTOUCHED = "untouched"
 NOT_RUN = "not run yet"

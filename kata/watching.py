@@ -9,16 +9,19 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import watchfiles
 
 from kata import display, paths
 from kata.catalog import Kata
 from kata.checking import check, next_kata
-from kata.progress import Progress
 from kata.runner import RunResult
 from kata.status import learner_paths
 from kata.warm import WarmProcess, available
+
+if TYPE_CHECKING:
+    from kata.progress import Progress
 
 DEBOUNCE_MS = 300
 
