@@ -72,7 +72,8 @@ class WarmProcess:
         self.starts = 0  # how many times a warm process was started (the tests read it)
         self._context = multiprocessing.get_context("forkserver")
         self._preloaded: frozenset[str] = frozenset()
-        self._fingerprint: tuple[Any, ...] | None = None
+        self._running = False
+        self._seen: dict[Path, tuple[Any, ...]] = {}  # what the harness and each kata run looked like
         self.restart_reason = ""  # why the last run restarted the warm process ('' when it did not)
 
     def __enter__(self) -> WarmProcess:
@@ -113,45 +114,45 @@ class WarmProcess:
 
     def close(self) -> None:
         """End the warm process (the next run, if any, starts a new one)."""
-        if self._fingerprint is not None:
+        if self._running:
             _stop_forkserver()
-            self._fingerprint = None
+            self._running = False
 
     def _ensure(self, directory: Path, db_url: str | None) -> None:
         wanted = frozenset(CORE_MODULES) | frozenset(third_party_imports(directory)) | _driver_modules(db_url)
-        fingerprint = self._fingerprint_of(directory)
-        if self._fingerprint is not None and fingerprint == self._fingerprint and wanted <= self._preloaded:
+        stamps = {self.root: self._harness_stamp(), directory.resolve(): self._kata_stamp(directory)}
+        changed = any(self._seen.get(key, value) != value for key, value in stamps.items())
+        self._seen.update(stamps)
+        if self._running and not changed and wanted <= self._preloaded:
             return
-        if self._fingerprint is None:
-            pass  # the first start, not a restart
-        elif fingerprint != self._fingerprint:
+        if self._running and changed:
             self.restart_reason = "the tests, the harness or the installed packages changed"
-        else:
-            self.restart_reason = "this kata imports packages the warm process had not"
+        # (A kata that imports packages the warm process lacks restarts it silently, with them added.)
+        self._preloaded = wanted if changed else wanted | self._preloaded
         _stop_forkserver()  # a fork server of an earlier WarmProcess, or of this one before the change
-        self._preloaded = wanted | self._preloaded if fingerprint == self._fingerprint else wanted
         self._context.set_forkserver_preload(sorted(self._preloaded))
         multiprocessing.forkserver.ensure_running()
-        self._fingerprint = fingerprint
+        self._running = True
         self.starts += 1
 
-    def _fingerprint_of(self, directory: Path) -> tuple[Any, ...]:
-        """What a run depends on besides the learner's files: the kata's tests and other non-learner
-        files, the harness, and the installed packages (a directory's time changes when a package
-        is installed or removed in it)."""
-        from kata.stubs import learner_files  # the tree's own list of learner files
+    def _harness_stamp(self) -> tuple[Any, ...]:
+        """The harness and the installed packages (a directory's time changes when a package is
+        installed in it or removed)."""
+        files = [path for name in HARNESS for path in _files(self.root / name)]
+        installed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+        return tuple(_stamp(p) for p in sorted(files)) + tuple(_stamp(Path(p)) for p in sorted(installed))
 
-        kata_root = self.root / "katas"
+    def _kata_stamp(self, directory: Path) -> tuple[Any, ...]:
+        """A kata's tests and other files that are not the learner's, and its module's shared files."""
+        from kata.stubs import learner_files  # the learner files of a kata, by its directory in the pack
+
         try:
-            relative = directory.resolve().relative_to(kata_root)
+            relative = directory.resolve().relative_to(self.root / "katas")
             mine = {directory / name for name in learner_files(Path(*relative.parts[:2]))}
         except ValueError:
             mine = set()
-        files = [p for p in _files(directory) if p not in mine] + list(_files(directory.parent, recursive=False))
-        for name in HARNESS:
-            files += _files(self.root / name)
-        installed = [Path(p) for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}]
-        return tuple(_stamp(p) for p in sorted(set(files))) + tuple(_stamp(p) for p in sorted(installed))
+        files = [p for p in _files(directory) if p not in mine] + _files(directory.parent, recursive=False)
+        return tuple(_stamp(p) for p in sorted(files))
 
 
 def _files(folder: Path, recursive: bool = True) -> list[Path]:

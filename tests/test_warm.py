@@ -92,6 +92,8 @@ def test_a_change_to_the_tests_restarts_the_warm_process(pack: Pack) -> None:
         os.utime(pack.root / "fixtures" / "__init__.py", ns=(1, 1))
         run_tests(kata.path, warm=warm)
         assert warm.starts == 3, "a change to the harness restarts it too"
+        run_tests(find("1.5").path, warm=warm)
+        assert warm.restart_reason == "", "going on to another kata is not a change to the tests"
 
 
 def test_without_fork_watch_says_once_that_runs_are_cold(pack: Pack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
