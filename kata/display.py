@@ -14,11 +14,12 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console, Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.syntax import Syntax
 from rich.text import Text
+
+# rich.markdown and rich.syntax (markdown-it, pygments) are imported where they are used: every
+# command pays for its imports before `kata test` can start the tests.
 
 from kata import paths
 from kata.catalog import Kata
@@ -149,6 +150,8 @@ def _sql(listing: str) -> list[RenderableType]:
 
 
 def _sql_text(text: str) -> RenderableType:
+    from rich.syntax import Syntax
+
     return Syntax(text, "sql", theme="ansi_dark", word_wrap=True)
 
 
@@ -161,17 +164,23 @@ def _clip(text: str, lines: int) -> str:
 
 def instructions(kata: Kata) -> RenderableType:
     """The kata's README without its hints (those come one at a time from `kata hint`)."""
+    from rich.markdown import Markdown
+
     text = kata.readme.split("## Hints", 1)[0].rstrip()
     return Markdown(text)
 
 
 def hint(number: int, total: int, text: str) -> RenderableType:
+    from rich.markdown import Markdown
+
     title, _, body = text.partition("\n")
     title = re.sub(r"^Hint\s*\d+\s*", "", title).strip(" :()")
     return Panel(Markdown(body.strip()), title=f"Hint {number} of {total}" + (f" ({title})" if title else ""), title_align="left")
 
 
 def code(path: Path, text: str) -> RenderableType:
+    from rich.syntax import Syntax
+
     lexer = "python" if path.suffix == ".py" else Syntax.guess_lexer(str(path), text)
     return Panel(Syntax(text, lexer, line_numbers=True, theme="ansi_dark", word_wrap=True), title=paths.shown(path), title_align="left")
 
@@ -194,6 +203,8 @@ def diff(mine: Path, mine_text: str, theirs: Path, theirs_text: str) -> str | No
 def print_diff(text: str) -> None:
     """Coloured and wrapped on a terminal; off one (`kata diff 1.5 > my.patch`) the unified diff
     exactly as it is, so that `git apply` and `patch` take it."""
+    from rich.syntax import Syntax
+
     if console.is_terminal:
         console.print(Syntax(text.rstrip("\n"), "diff", theme="ansi_dark", word_wrap=True))
     else:

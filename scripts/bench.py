@@ -3,9 +3,14 @@
 
     .venv/bin/python scripts/bench.py [--pg-url URL] [--runs N] [--skip-pack]
 
-1. One kata's wall time beside the floor: a bare pytest run of one trivial test importing sqlalchemy.
+1. One kata's wall time beside the floor: a bare pytest run of one trivial test importing sqlalchemy;
+   what `kata test` adds over plain pytest; and the save-to-result time of `kata watch` (a warm
+   re-run) beside a cold run of the same kata.
 2. Per-test cost of the isolation fixtures beside create_all/drop_all per test, on each backend.
 3. The whole pack's verification with -n auto: each step of scripts/verify.py.
+
+Section 1 runs as on a learner's machine: Python writes its bytecode caches (this machine's
+environment sets PYTHONDONTWRITEBYTECODE=1; that is dropped for section 1, kept for section 3 as CI has it).
 """
 
 from __future__ import annotations
@@ -13,17 +18,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 PACK_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ONE_KATA = "katas/01_fundamentals/05_connection_basics"
+ONE_KATA_ID = "1.5"
+LEARNER_ENV = {"PYTHONDONTWRITEBYTECODE": ""}  # empty is unset for Python: it writes bytecode caches
 # One kata of each later kind: ORM, the shared factory_boy dataset, async + FastAPI, Alembic.
 MORE_KATAS = (
     "katas/03_orm_basics/06_querying_objects",
@@ -131,17 +140,19 @@ def test_create_drop_with_work(create_drop, i):
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    environment = {k: v for k, v in {**os.environ, **(env or {})}.items() if v != ""}
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode not in (0, 5):
         raise SystemExit(f"failed: {' '.join(command)}\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     return elapsed
 
 
-def median_of(runs: int, command: list[str], cwd: Path) -> float:
-    timed(command, cwd)  # warm the file cache
-    return statistics.median(timed(command, cwd) for _ in range(runs))
+def median_of(runs: int, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    env = {**LEARNER_ENV, **(env or {})}
+    timed(command, cwd, env)  # warm the file cache (and write the bytecode caches)
+    return statistics.median(timed(command, cwd, env) for _ in range(runs))
 
 
 def bench_one_kata(runs: int) -> tuple[float, float, float]:
@@ -157,6 +168,87 @@ def bench_one_kata(runs: int) -> tuple[float, float, float]:
     shutil.rmtree(floor_dir)
     kata = median_of(runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "--solutions"], PACK_ROOT)
     return floor, floor_same_plugins, kata
+
+
+def bench_kata_test(runs: int) -> tuple[float, float]:
+    """(plain pytest, `kata test`) on the same kata, same options, alternated so that load hits both alike."""
+    home = Path(tempfile.mkdtemp(prefix="kata-bench-home-"))
+    plain = [PYTHON, "-m", "pytest", "-q", ONE_KATA, "--solutions", "-p", "no:cacheprovider"]
+    command = [str(Path(PYTHON).parent / "kata"), "test", ONE_KATA_ID, "--solutions"]
+    env = {**LEARNER_ENV, "KATA_HOME": str(home)}
+    timed(plain, PACK_ROOT, env), timed(command, PACK_ROOT, env)
+    pairs = [(timed(plain, PACK_ROOT, env), timed(command, PACK_ROOT, env)) for _ in range(runs)]
+    shutil.rmtree(home)
+    return statistics.median(p for p, _ in pairs), statistics.median(k for _, k in pairs)
+
+
+def bench_warm_rerun(runs: int) -> float:
+    """Save-to-result of `kata watch` on kata 1.5: the time from writing the learner's file to the
+    result line on screen, in a copy of the pack (the learner's own files are never touched)."""
+    scratch = Path(tempfile.mkdtemp(prefix="kata-bench-watch-"))
+    root, home = scratch / "pack", scratch / "home"
+    kata_dir = ONE_KATA.removeprefix("katas/")
+    root.mkdir()
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(PACK_ROOT / name, root / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.db")
+    for package in ("fixtures", "kata"):
+        shutil.copytree(PACK_ROOT / package, root / package, ignore=ignore)
+    other = "01_fundamentals/01_introduction"  # left unsolved: a green 1.5 then waits, and a save re-runs it
+    for tree in ("katas", "solutions"):
+        for directory in (kata_dir, other):
+            shutil.copytree(PACK_ROOT / tree / directory, root / tree / directory, ignore=ignore)
+    sys.path.insert(0, str(PACK_ROOT))
+    from kata.stubs import learner_files, solution_source, stub_source, write_stubs
+
+    write_stubs(Path(other), root / "katas" / other)
+
+    (relative,) = list(learner_files(Path(kata_dir)))
+    solution_text = (root / "solutions" / kata_dir / relative).read_text()
+    versions = [solution_source(solution_text), stub_source(solution_text, str(relative))]
+    learner_file = root / "katas" / kata_dir / relative
+    learner_file.write_text(versions[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env.update({"KATA_PACK_ROOT": str(root), "KATA_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"})
+    watch = subprocess.Popen(
+        [str(Path(PYTHON).parent / "kata"), "watch", ONE_KATA_ID], cwd=root, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+
+    def read() -> None:
+        assert watch.stdout is not None
+        for line in watch.stdout:
+            lines.put((time.perf_counter(), line))
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def next_result(deadline: float = 60.0) -> float:
+        end = time.perf_counter() + deadline
+        while time.perf_counter() < end:
+            try:
+                at, line = lines.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if "(your files, SQLite):" in line:
+                return at
+        watch.kill()
+        raise SystemExit("kata watch printed no result within a minute")
+
+    try:
+        next_result()  # the first run (cold: it starts the warm process)
+        time.sleep(1.0)
+        seconds = []
+        for i in range(2 * runs):
+            time.sleep(0.5)  # let the watcher settle, as between a learner's saves
+            saved = time.perf_counter()
+            learner_file.write_text(versions[i % 2])
+            seconds.append(next_result() - saved)
+    finally:
+        watch.terminate()
+        watch.wait(10)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return statistics.median(seconds)
 
 
 def bench_isolation(url: str) -> dict[str, float]:
@@ -204,6 +296,12 @@ def main() -> int:
     for other in MORE_KATAS:
         seconds = median_of(args.runs, [PYTHON, "-m", "pytest", "-q", other, "--solutions"], PACK_ROOT)
         print(f"   {other.removeprefix('katas/'):<58} {seconds:.2f} s  ({seconds / floor_same_plugins:.2f}x)")
+    plain, kata_test = bench_kata_test(args.runs)
+    print(f"   `kata test {ONE_KATA_ID} --solutions` {kata_test:.2f} s, plain pytest {plain:.2f} s: adds {kata_test - plain:.2f} s")
+    warm = bench_warm_rerun(args.runs)
+    cold = median_of(args.runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "-p", "no:cacheprovider"], PACK_ROOT)
+    print(f"   warm re-run: {warm:.2f} s, cold run: {cold:.2f} s, ratio {warm / cold:.2f}")
+    print("   (warm re-run: `kata watch`, from saving the file to the result on screen; cold: `pytest` of the same kata)")
 
     print(f"\n2. Per-test cost, ms, median of {TESTS_PER_VARIANT} tests (setup + call + teardown):")
     backends = [("SQLite", "sqlite://")] + ([("PostgreSQL", args.pg_url)] if args.pg_url else [])
@@ -226,10 +324,16 @@ def main() -> int:
     if not args.skip_pack:
         print("\n3. Whole pack verification (the steps of scripts/verify.py), -n auto:")
         total = 0.0
+        per_backend: dict[str, float] = {}
         for title, seconds in bench_pack(args.pg_url):
             total += seconds
             print(f"   {title:<44} {seconds:6.1f} s")
+            if title.startswith("katas vs"):
+                backend = title.rsplit(", ", 1)[-1]
+                per_backend[backend] = per_backend.get(backend, 0.0) + seconds
         print(f"   {'total':<44} {total:6.1f} s")
+        for backend, seconds in per_backend.items():
+            print(f"   the katas on {backend}, solutions plus pristine stubs: {seconds:.1f} s")
     return 0
 
 
