@@ -74,6 +74,7 @@ class WarmProcess:
         self._preloaded: frozenset[str] = frozenset()
         self._running = False
         self._seen: dict[Path, tuple[Any, ...]] = {}  # what the harness and each kata run looked like
+        self._imports: dict[Path, frozenset[str]] = {}  # each kata's test imports (read again when it changes)
         self.restart_reason = ""  # why the last run restarted the warm process ('' when it did not)
 
     def __enter__(self) -> WarmProcess:
@@ -119,9 +120,11 @@ class WarmProcess:
             self._running = False
 
     def _ensure(self, directory: Path, db_url: str | None) -> None:
-        wanted = frozenset(CORE_MODULES) | frozenset(third_party_imports(directory)) | _driver_modules(db_url)
         stamps = {self.root: self._harness_stamp(), directory.resolve(): self._kata_stamp(directory)}
         changed = any(self._seen.get(key, value) != value for key, value in stamps.items())
+        if changed or directory.resolve() not in self._imports:
+            self._imports[directory.resolve()] = frozenset(third_party_imports(directory))
+        wanted = frozenset(CORE_MODULES) | self._imports[directory.resolve()] | _driver_modules(db_url)
         self._seen.update(stamps)
         if self._running and not changed and wanted <= self._preloaded:
             return
