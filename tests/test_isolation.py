@@ -2,36 +2,35 @@
 
 Each hostile test commits, rolls back, leaks connections, runs DDL...; the suite's referee fails
 any test that does not start on an empty database, and a listener leaked from one test is
-caught by the next. Run in subprocesses so that xdist workers and event loops are real.
+caught by the next. Run in fresh processes (tests/warm_pytest.py) so that xdist workers and event
+loops are real.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from kata.paths import PACK_ROOT
+from tests.warm_pytest import run_pytest
 
 SUITE = PACK_ROOT / "tests" / "isolation_suite"
 
 
 def run_suite(db_url: str, seed: int, workers: str, names_file: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return run_pytest(
         [
-            sys.executable, "-m", "pytest", str(SUITE), "-o", "python_files=hostile_*.py",
+            str(SUITE), "-o", "python_files=hostile_*.py",
             "-p", "no:cacheprovider", "-q", "-n", workers, "--db-url", db_url,
             # The leak tests leak on purpose; the garbage collector's complaint about them is expected.
             "-W", "ignore::pytest.PytestUnraisableExceptionWarning",
         ],
-        cwd=PACK_ROOT,
-        env={**os.environ, "KATA_HOSTILE_SEED": str(seed), "KATA_HOSTILE_DBNAMES": str(names_file or "")},
-        capture_output=True,
-        text=True,
+        PACK_ROOT,
+        {**os.environ, "KATA_HOSTILE_SEED": str(seed), "KATA_HOSTILE_DBNAMES": str(names_file or "")},
         timeout=600,
     )
 

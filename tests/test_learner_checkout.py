@@ -4,9 +4,9 @@ nothing a learner wrote is overwritten without a backup that is named and can be
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +19,7 @@ from kata.progress import Progress
 from kata.results_plugin import RESULTS_ENV
 from tests.cli_pack import KATAS, Pack, pack
 from tests.conftest import FakePack
+from tests.warm_pytest import run_pytest
 
 __all__ = ["pack"]
 
@@ -33,10 +34,10 @@ def test_bare_pytest_runs_the_katas_and_the_cache_plugin_is_on() -> None:
 
 def test_last_failed_reruns_only_the_failure(fake_pack: FakePack) -> None:
     fake_pack.write("katas/01_demo/01_lf/test_lf.py", "def test_good():\n    pass\n\ndef test_bad():\n    assert False\n")
-    command = [sys.executable, "-m", "pytest", "katas", "-q", "-p", "no:xdist"]
-    first = subprocess.run(command, check=False, cwd=fake_pack.root, capture_output=True, text=True)
+    command = ["katas", "-q", "-p", "no:xdist"]
+    first = run_pytest(command, fake_pack.root, dict(os.environ), timeout=120)
     assert "1 failed, 1 passed" in first.stdout, first.stdout
-    again = subprocess.run([*command, "--lf"], check=False, cwd=fake_pack.root, capture_output=True, text=True)
+    again = run_pytest([*command, "--lf"], fake_pack.root, dict(os.environ), timeout=120)
     assert "1 failed" in again.stdout and "passed" not in again.stdout, again.stdout
 
 
@@ -157,8 +158,8 @@ def test_reset_of_a_passing_kata_keeps_it_solved_before_apart_from_the_files_sta
 
 
 def plain_pytest(pack: Pack, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", f"katas/{KATAS[0]}", *args]
-    return subprocess.run(command, check=False, cwd=pack.root, env=pack.environment(), capture_output=True, text=True, timeout=120)
+    command = ["-q", "-p", "no:cacheprovider", "-p", "no:xdist", f"katas/{KATAS[0]}", *args]
+    return run_pytest(command, pack.root, pack.environment(), timeout=120)
 
 
 def test_plain_pytest_records_progress(pack: Pack) -> None:

@@ -88,10 +88,11 @@ def test_a_hanging_test_is_stopped_with_a_message(fake_pack: FakePack) -> None:
 
 
 def test_a_thread_left_running_fails_the_test_that_started_it(fake_pack: FakePack) -> None:
+    # The thread outlives the harness's 2 s join by 1 s; the run's exit then waits for it.
     write_adder(
         fake_pack,
         "import threading, time\n\ndef add(a, b):\n"
-        "    threading.Thread(target=time.sleep, args=(5,), name='slow-worker').start()\n    return a + b\n",
+        "    threading.Thread(target=time.sleep, args=(3,), name='slow-worker').start()\n    return a + b\n",
     )
     run = fake_pack.pytest("katas", "-k", "small")
     assert "left 1 thread(s) running (slow-worker)" in run.output, run.output
@@ -107,7 +108,8 @@ def test_a_runaway_statement_is_stopped_before_the_timeout(fake_pack: FakePack) 
     fake_pack.write(
         "katas/01_demo/01_adder/test_runaway.py",
         "import pytest\nfrom fixtures.target import learner_module\n\nadder = learner_module(__file__, 'adder')\n\n"
-        "@pytest.mark.timeout(4)\ndef test_runaway(connection):\n    assert adder.add(connection, 1) == 1\n",
+        # 3 s: the harness's statement deadline (the timeout less 2 s, at least 1 s) is the shortest.
+        "@pytest.mark.timeout(3)\ndef test_runaway(connection):\n    assert adder.add(connection, 1) == 1\n",
     )
     run = fake_pack.pytest("katas", "-k", "runaway", timeout=30)
     assert "A statement ran for too long and the database stopped it" in run.output, run.output

@@ -128,10 +128,12 @@ def test_attack_collation_and_text_search_configuration(engine: Engine, round_) 
 ENDLESS = (
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
 )
+# The harness's statement deadline is the test's timeout less 2 s (at least 1 s): 3 s gives the
+# shortest deadline with the same 2 s left before pytest-timeout would fire.
 
 
 @LITE
-@pytest.mark.timeout(4)
+@pytest.mark.timeout(3)
 def test_attack_recursive_cte_without_a_stop(connection) -> None:
     # pytest-timeout's signal cannot stop sqlite3_step: the harness's deadline must.
     with pytest.raises(OperationalError, match="interrupted"):
@@ -139,7 +141,7 @@ def test_attack_recursive_cte_without_a_stop(connection) -> None:
 
 
 @LITE
-@pytest.mark.timeout(4)
+@pytest.mark.timeout(3)
 async def test_attack_async_recursive_cte_without_a_stop(async_connection) -> None:
     with pytest.raises(OperationalError, match="interrupted"):
         await async_connection.exec_driver_sql(ENDLESS)
