@@ -72,7 +72,11 @@ def run_pytest(arguments: list[str], cwd: Path, env: dict[str, str], timeout: fl
             name="tooling-test-pytest",
         )
         child.start()
-        child.join(timeout)
+        try:
+            child.join(timeout)
+        except BaseException:  # the outer run interrupted: the run ends with it, as with subprocess.run
+            child.kill()
+            raise
         if child.exitcode is None:
             child.kill()
             child.join()
