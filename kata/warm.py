@@ -11,9 +11,12 @@ warm process before the next run. Where the forkserver is not available (Windows
 from __future__ import annotations
 
 import ast
+import functools
+import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass
@@ -54,7 +57,7 @@ def available() -> bool:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a warm run ended: its exit code (negative: killed by that signal) and what it printed."""
+    """How a warm run ended: its exit code (negative: killed by that signal; None: out of time) and what it printed."""
 
     exitcode: int | None
     output: str
@@ -70,7 +73,6 @@ class WarmProcess:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.starts = 0  # how many times a warm process was started (the tests read it)
-        self._context = multiprocessing.get_context("forkserver")
         self._preloaded: frozenset[str] = frozenset()
         self._running = False
         self._seen: dict[Path, tuple[Any, ...]] = {}  # what the harness and each kata run looked like
@@ -96,22 +98,11 @@ class WarmProcess:
         """
         self.restart_reason = ""
         self._ensure(directory, environment.get("KATA_DB_URL") or _db_url(arguments))
-        child = self._context.Process(
-            target=_run_pytest,
-            args=(arguments, environment, str(self.root), str(output)),
-            name="kata-warm-run",
-        )
-        child.start()
-        try:
-            child.join(timeout)
-        except BaseException:  # Ctrl-C (or anything else) while the tests run: the run ends with us
-            _kill(child)
-            raise
-        timed_out = child.exitcode is None
-        if timed_out:
-            _kill(child)
+        # Out at once when pytest is done, not after threads the learner's code left running (the
+        # harness has already failed the test that left them): a cold run would wait for them.
+        exitcode = fork_pytest(arguments, self.root, environment, output, output, timeout, wait_for_threads=False)
         text = output.read_text(errors="replace") if output.exists() else ""
-        return Outcome(child.exitcode, text, timed_out)
+        return Outcome(exitcode, text, exitcode is None)
 
     def close(self) -> None:
         """End the warm process (the next run, if any, starts a new one)."""
@@ -133,7 +124,7 @@ class WarmProcess:
         # (A kata that imports packages the warm process lacks restarts it silently, with them added.)
         self._preloaded = wanted if changed else wanted | self._preloaded
         _stop_forkserver()  # a fork server of an earlier WarmProcess, or of this one before the change
-        self._context.set_forkserver_preload(sorted(self._preloaded))
+        multiprocessing.get_context("forkserver").set_forkserver_preload(sorted(self._preloaded))
         multiprocessing.forkserver.ensure_running()
         self._running = True
         self.starts += 1
@@ -214,12 +205,6 @@ def _db_url(arguments: list[str]) -> str | None:
     return arguments[arguments.index("--db-url") + 1] if "--db-url" in arguments[:-1] else None
 
 
-def _kill(child: Any) -> None:
-    if child.exitcode is None:
-        child.kill()
-    child.join(5)
-
-
 def _stop_forkserver() -> None:
     # The forkserver is one per process in the standard library; its `_stop` is how CPython's own
     # tests restart it (3.8+). Preloads take effect only when it starts again.
@@ -229,35 +214,83 @@ def _stop_forkserver() -> None:
         stop()
 
 
-def _run_pytest(arguments: list[str], environment: dict[str, str], root: str, output: str) -> None:
-    """In the fresh fork: be a cold `python -m pytest ARGS` started from `root` with `environment`."""
+def fork_pytest(
+    arguments: list[str],
+    cwd: Path,
+    environment: dict[str, str],
+    stdout: Path,
+    stderr: Path,
+    timeout: float,
+    *,
+    wait_for_threads: bool,
+) -> int | None:
+    """`python -m pytest ARGUMENTS` started from `cwd` with exactly `environment`, as a fresh fork of
+    the forkserver (started, with the preload list set, if it is not running). Its output goes to
+    the files `stdout` and `stderr` (they may be one). Returns its exit code, or None when it ran
+    past `timeout` and was killed. Used by the tooling tests too (tests/warm_pytest.py)."""
+    context = multiprocessing.get_context("forkserver")
+    path = cold_sys_path(str(cwd), environment.get("PYTHONPATH"))
+    child = context.Process(
+        target=become_pytest,
+        args=([*arguments, *QUIET], str(cwd), environment, path, str(stdout), str(stderr), wait_for_threads),
+        name="kata-pytest",
+    )
+    child.start()
+    try:
+        child.join(timeout)
+    except BaseException:  # Ctrl-C (or anything else) while the tests run: the run ends with us
+        child.kill()
+        child.join(5)
+        raise
+    if child.exitcode is None:
+        child.kill()
+        child.join(5)
+        return None
+    return child.exitcode
+
+
+# Plugins the warm process imported cannot have their asserts rewritten: pytest says so once per
+# plugin, which is about the fork and not about the run under test.
+QUIET = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+
+
+@functools.cache
+def cold_sys_path(cwd: str, pythonpath: str | None) -> list[str]:
+    """sys.path of `python -m pytest` started from `cwd`: cwd, then what a fresh interpreter has."""
+    environment = {**os.environ, "PYTHONPATH": pythonpath or ""}
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import json, sys; print(json.dumps(sys.path[1:]))"],
+        env=environment, capture_output=True, text=True, check=True,
+    )
+    return [cwd, *json.loads(fresh.stdout)]
+
+
+def become_pytest(
+    arguments: list[str], cwd: str, environment: dict[str, str], path: list[str], stdout: str, stderr: str, wait_for_threads: bool
+) -> None:
+    """In the fresh fork: become `python -m pytest ARGUMENTS` started from `cwd` (a cold
+    interpreter's sys.path, environment, working directory and output), and end as it would."""
     for name in [n for n in sys.modules if n.split(".")[0] in PACK_PACKAGES or n == "__mp_main__"]:
-        del sys.modules[name]  # the tree under test's own copies, imported afresh below
-    os.chdir(root)
+        del sys.modules[name]  # the tree under test's own copies, imported afresh by the run
+    os.chdir(cwd)
     os.environ.clear()
     os.environ.update(environment)
-    sys.path[:] = [root, *(p for p in sys.path if p not in ("", root))]
-    sink = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    sys.path[:] = path
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
-    os.dup2(sink, 1)
-    os.dup2(sink, 2)
+    for fd, name in ((1, stdout), (2, stderr)):
+        sink = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(sink, fd)
+        os.close(sink)
     sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115 (fd 1 outlives the run)
-    sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
-    code = 1
-    try:
-        import pytest
+    sys.stderr = open(2, "w", errors="backslashreplace", closefd=False, buffering=1)  # noqa: SIM115
+    import pytest
 
-        # Plugins imported by the warm process cannot have their asserts rewritten: pytest says so
-        # once per plugin, which is about the pack, not the learner's run.
-        code = int(pytest.main([*arguments, "-W", "ignore::pytest.PytestAssertRewriteWarning"]))
-    except SystemExit as error:
-        code = error.code if isinstance(error.code, int) else 1
-    except BaseException as error:  # anything pytest itself lets through: said in the output
-        print(f"pytest ended with {type(error).__name__}: {error}", file=sys.stderr)
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        # Straight out, as a cold run's process would end, without waiting for threads the
-        # learner's code left running (the harness has already failed the test that left them).
-        os._exit(code)
+    code = int(pytest.main(arguments))
+    if wait_for_threads:
+        # multiprocessing turns SystemExit into the exit code after joining the run's threads, as
+        # a cold interpreter does when it exits.
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

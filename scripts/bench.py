@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from pathlib import Path
 
 PACK_ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,6 @@ MORE_KATAS = (
     "katas/08_alembic/05_running_migrations",
 )
 TESTS_PER_VARIANT = 200
-
-FLOOR_TEST = "import sqlalchemy\n\n\ndef test_trivial():\n    assert sqlalchemy.__version__\n"
 
 # Per-test durations (setup + call + teardown) are collected by this plugin and written as JSON.
 TIMING_CONFTEST = '''
@@ -155,19 +154,49 @@ def median_of(runs: int, command: list[str], cwd: Path, env: dict[str, str] | No
     return statistics.median(timed(command, cwd, env) for _ in range(runs))
 
 
-def bench_one_kata(runs: int) -> tuple[float, float, float]:
-    """(floor, floor without the plugins the pack switches off, one kata)."""
+def pack_plugin_flags() -> list[str]:
+    """The plugin flags of the pack's pytest addopts (--disable-plugin-autoload, then -p each)."""
+    addopts = tomllib.loads((PACK_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    flags = [flag for flag in addopts if flag == "--disable-plugin-autoload"]
+    for flag, value in zip(addopts, addopts[1:]):
+        if flag == "-p":
+            flags += ["-p", value]
+    return flags
+
+
+def floor_command(floor_dir: Path, imports: set[str], same_plugins: bool) -> list[str]:
+    """A bare pytest run of one trivial test that imports sqlalchemy and `imports`."""
+    names = sorted({"sqlalchemy", *imports})
+    test = "".join(f"import {name}\n" for name in names) + "\n\ndef test_trivial():\n    assert sqlalchemy.__version__\n"
+    path = floor_dir / f"test_floor_{len(list(floor_dir.glob('test_*.py')))}.py"
+    path.write_text(test)
+    return [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(pack_plugin_flags() if same_plugins else []), path.name]
+
+
+def bench_katas(runs: int) -> list[tuple[str, float, float, float]]:
+    """Per kata: (name, seconds, like-for-like floor, the kind's floor: the same, importing what its tests import)."""
+    sys.path.insert(0, str(PACK_ROOT))
+    from kata.warm import third_party_imports
+
     floor_dir = Path(tempfile.mkdtemp(prefix="kata-floor-"))
-    (floor_dir / "test_floor.py").write_text(FLOOR_TEST)
     (floor_dir / "pytest.ini").write_text("[pytest]\n")
-    bare = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_floor.py"]
-    floor = median_of(runs, bare, floor_dir)
-    floor_same_plugins = median_of(
-        runs, [*bare, "-p", "no:anyio", "-p", "no:faker", "-p", "no:pytest_alembic"], floor_dir
-    )
+    like_for_like = median_of(runs, floor_command(floor_dir, set(), same_plugins=True), floor_dir)
+    measured = []
+    for kata in (ONE_KATA, *MORE_KATAS):
+        kind_floor = median_of(runs, floor_command(floor_dir, third_party_imports(PACK_ROOT / kata), same_plugins=True), floor_dir)
+        seconds = median_of(runs, [PYTHON, "-m", "pytest", "-q", kata, "--solutions", "-p", "no:cacheprovider"], PACK_ROOT)
+        measured.append((kata.removeprefix("katas/"), seconds, like_for_like, kind_floor))
     shutil.rmtree(floor_dir)
-    kata = median_of(runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "--solutions"], PACK_ROOT)
-    return floor, floor_same_plugins, kata
+    return measured
+
+
+def bench_floor(runs: int) -> float:
+    """The bare floor with pytest's default plugin loading, for reference."""
+    floor_dir = Path(tempfile.mkdtemp(prefix="kata-floor-"))
+    (floor_dir / "pytest.ini").write_text("[pytest]\n")
+    floor = median_of(runs, floor_command(floor_dir, set(), same_plugins=False), floor_dir)
+    shutil.rmtree(floor_dir)
+    return floor
 
 
 def bench_kata_test(runs: int) -> tuple[float, float]:
@@ -284,18 +313,14 @@ def main() -> int:
     parser.add_argument("--skip-pack", action="store_true", help="leave out the whole-pack timing")
     args = parser.parse_args()
 
-    floor, floor_same_plugins, kata = bench_one_kata(args.runs)
-    print(f"1. One kata ({ONE_KATA}, --solutions), median of {args.runs}:")
-    print(f"   floor (bare pytest, one trivial test importing sqlalchemy): {floor:.2f} s")
-    print(f"   the same, without the plugins the pack turns off:          {floor_same_plugins:.2f} s")
-    print(
-        f"   one kata:                                                   {kata:.2f} s  "
-        f"({kata / floor:.2f}x the floor, {kata / floor_same_plugins:.2f}x the like-for-like floor)"
-    )
-
-    for other in MORE_KATAS:
-        seconds = median_of(args.runs, [PYTHON, "-m", "pytest", "-q", other, "--solutions"], PACK_ROOT)
-        print(f"   {other.removeprefix('katas/'):<58} {seconds:.2f} s  ({seconds / floor_same_plugins:.2f}x)")
+    print(f"1. One kata at a time, `pytest KATA --solutions`, median of {args.runs}:")
+    print(f"   floor: bare pytest, one trivial test importing sqlalchemy, default plugins: {bench_floor(args.runs):.2f} s")
+    for name, seconds, like_for_like, kind_floor in bench_katas(args.runs):
+        print(
+            f"   {name:<44} {seconds:.2f} s: {seconds / like_for_like:.2f}x the like-for-like floor ({like_for_like:.2f} s), "
+            f"{seconds / kind_floor:.2f}x its kind's floor ({kind_floor:.2f} s)"
+        )
+    print("   (like-for-like: the same trivial test with the pack's plugins; a kind's floor also imports what the kata's tests import)")
     plain, kata_test = bench_kata_test(args.runs)
     print(f"   `kata test {ONE_KATA_ID} --solutions` {kata_test:.2f} s, plain pytest {plain:.2f} s: adds {kata_test - plain:.2f} s")
     warm = bench_warm_rerun(args.runs)
