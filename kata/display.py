@@ -18,14 +18,13 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-# rich.markdown and rich.syntax (markdown-it, pygments) are imported where they are used: every
-# command pays for its imports before `kata test` can start the tests.
-
 from kata import paths
 from kata.catalog import Kata
 from kata.listing import LEARNER_HEADING, TEST_HEADING
 from kata.runner import RunResult, TestOutcome
 
+# rich.markdown and rich.syntax (markdown-it, pygments) are imported where they are used: every
+# command pays for its imports before `kata test` can start the tests.
 console = Console(highlight=False)
 MESSAGE_LINES = 30  # of a failure's message; the rest is in `pytest <kata>`
 SQL_LINES = 15

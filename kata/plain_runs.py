@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kata.paths import KATAS
-from kata.paths import RESULTS_ENV
+from kata.paths import KATAS, RESULTS_ENV
 
 
 def wanted(config: pytest.Config, mode: str) -> bool:

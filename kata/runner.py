@@ -201,7 +201,8 @@ def _outcome(fields: dict[str, Any]) -> TestOutcome:
 
 
 def describe_database(url: str | None) -> str:
-    from sqlalchemy.engine import make_url  # here, not at the top: `kata test` starts its run before paying for SQLAlchemy
+    # Imported here, not at the top: `kata test` starts its run before paying for SQLAlchemy.
+    from sqlalchemy.engine import make_url
 
     if not url:
         return "SQLite"

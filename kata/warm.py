@@ -21,7 +21,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 # What every kata run imports and what costs most of a cold start. "__main__": multiprocessing
 # imports the parent's main script in each child unless the warm process already has (it must be
@@ -79,7 +79,7 @@ class WarmProcess:
         self._imports: dict[Path, frozenset[str]] = {}  # each kata's test imports (read again when it changes)
         self.restart_reason = ""  # why the last run restarted the warm process ('' when it did not)
 
-    def __enter__(self) -> WarmProcess:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -20,15 +20,35 @@ __all__ = ["pack"]
 pytestmark = pytest.mark.skipif(not available(), reason="warm runs need fork (not on Windows)")
 
 
-def test_a_save_reruns_in_a_fresh_fork_of_the_same_warm_process(pack: Pack) -> None:
+def test_each_save_reruns_in_a_fresh_fork_and_a_hang_or_a_crash_ends_only_its_run(pack: Pack) -> None:
+    """One warm process through a learner's afternoon: red, a crash, a loop, a hang, then green."""
     kata = find("1.1")
+    learner = pack.learner_file()
+    stub = learner.read_text()
+    (kata.path / "kata.toml").write_text((kata.path / "kata.toml").read_text() + "timeout = 1\n")
     with WarmProcess(pack.root) as warm:
         red = run_tests(kata.path, warm=warm)
+        assert red.failed and not red.green, "the untouched stub is red"
+
+        learner.write_text("import os\nos._exit(3)\n")
+        with pytest.raises(KataError, match="pytest could not run the tests"):
+            run_tests(kata.path, warm=warm)
+
+        loop = "def parse_version(text: str) -> tuple[int, int, int]:"
+        learner.write_text(stub.replace(loop, loop + "\n    while True:\n        pass", 1))
+        looped = run_tests(kata.path, warm=warm)
+        stopped = [t for t in looped.tests if "did not finish in 1 s and was stopped" in t.message]
+        assert stopped, [t.message[:200] for t in looped.tests if t.status != "passed"]
+
+        learner.write_text("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(600)\n")
+        with pytest.raises(KataError, match="ran for over 3 s and were stopped"):
+            run_tests(kata.path, warm=warm, timeout=3)
+        assert not multiprocessing.active_children(), "the hung run was killed"
+
         pack.solve()
         green = run_tests(kata.path, warm=warm)
-        assert warm.starts == 1 and warm.restart_reason == "", "a save of the learner's file needs no new warm process"
-    assert red.failed and not red.green, "the untouched stub is red"
-    assert green.green, f"the saved solution is imported afresh in the next run: {green.first_failure}"
+        assert green.green, f"the saved solution is imported afresh in the next run: {green.first_failure}"
+        assert warm.starts == 1 and warm.restart_reason == "", "saves of the learner's file need no new warm process"
     assert not multiprocessing.active_children(), "every run's process has ended"
 
 
@@ -41,42 +61,6 @@ def test_the_first_failure_reads_as_in_a_cold_run(pack: Pack) -> None:
     assert warm_result.first_failure is not None and cold_result.first_failure is not None
     assert warm_result.first_failure.message == cold_result.first_failure.message
     assert "PytestAssertRewriteWarning" not in warm_result.output, warm_result.output
-
-
-def test_a_hang_that_ignores_the_test_timeout_is_killed_and_the_next_run_works(pack: Pack) -> None:
-    kata = find("1.1")
-    pack.learner_file().write_text(
-        "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(600)\n"
-    )
-    with WarmProcess(pack.root) as warm:
-        with pytest.raises(KataError, match="ran for over 3 s and were stopped"):
-            run_tests(kata.path, warm=warm, timeout=3)
-        assert not multiprocessing.active_children(), "the hung run was killed"
-        pack.solve()
-        assert run_tests(kata.path, warm=warm).green, "the warm process outlives a killed run"
-        assert warm.starts == 1
-
-
-def test_a_loop_in_the_learner_code_is_stopped_by_the_test_timeout(pack: Pack) -> None:
-    kata = find("1.1")
-    (kata.path / "kata.toml").write_text((kata.path / "kata.toml").read_text() + "timeout = 1\n")
-    source = pack.learner_file().read_text()
-    pack.learner_file().write_text(source.replace("def parse_version(text: str) -> tuple[int, int, int]:", "def parse_version(text: str) -> tuple[int, int, int]:\n    while True:\n        pass", 1))
-    with WarmProcess(pack.root) as warm:
-        result = run_tests(kata.path, warm=warm)
-    stopped = [t for t in result.tests if "did not finish in 1 s and was stopped" in t.message]
-    assert stopped, [t.message[:200] for t in result.tests if t.status != "passed"]
-
-
-def test_a_crash_ends_only_that_run(pack: Pack) -> None:
-    kata = find("1.1")
-    pack.learner_file().write_text("import os\nos._exit(3)\n")
-    with WarmProcess(pack.root) as warm:
-        with pytest.raises(KataError, match="pytest could not run the tests"):
-            run_tests(kata.path, warm=warm)
-        pack.solve()
-        assert run_tests(kata.path, warm=warm).green
-        assert warm.starts == 1
 
 
 def test_a_change_to_the_tests_restarts_the_warm_process(pack: Pack) -> None:
