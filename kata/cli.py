@@ -6,7 +6,9 @@ watching, report and progress. Errors are one sentence and exit code 1 (usage er
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -134,6 +136,8 @@ def test(
 ) -> None:
     """Run a kata's tests: counts, the first failure explained, the SQL it sent. Exit code 0 only when green."""
     kata = checking.kata(key)
+    if report is not None:
+        _check_writable(report)  # before the run, not after it
     with display.running(display.heading(kata)):
         started = checking.start(kata, db_url=db_url, solutions=solutions)
         progress = _progress()  # opened (SQLAlchemy imported) while the tests run
@@ -152,6 +156,19 @@ def test(
             console.print(f"Results written to {report}.")
     if not result.green:
         raise typer.Exit(1)
+
+
+def _check_writable(report: Path) -> None:
+    """The same sentence as a failed write would give, before the run instead of after it."""
+    folder = report.parent if str(report.parent) else Path(".")
+    problem = (
+        errno.EISDIR if report.is_dir()
+        else errno.ENOENT if not folder.is_dir()
+        else errno.EACCES if not os.access(report if report.exists() else folder, os.W_OK)
+        else None
+    )
+    if problem is not None:
+        raise KataError(f"The results cannot be written to {report} ({os.strerror(problem)}).")
 
 
 @app.command()
