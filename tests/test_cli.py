@@ -76,7 +76,9 @@ def test_a_report_that_cannot_be_written_is_one_sentence(pack: Pack) -> None:
     target = pack.root / "no such folder" / "results.json"
     result = pack.kata("test", "1.1", "--report", str(target))
     assert result.exit_code == 1 and (result.exception is None or isinstance(result.exception, SystemExit))
-    assert result.output.strip().splitlines()[-1] == f"Error: The results cannot be written to {target} (No such file or directory)."
+    assert result.output.strip().splitlines() == [f"Error: The results cannot be written to {target} (No such file or directory)."], (
+        "said before the tests run, not after"
+    )
 
 
 def test_solution_and_diff_wrap_long_lines_instead_of_cropping_them(pack: Pack, monkeypatch: pytest.MonkeyPatch) -> None:
