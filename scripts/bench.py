@@ -325,7 +325,7 @@ def main() -> int:
     plain, kata_test = bench_kata_test(args.runs)
     print(f"   `kata test {ONE_KATA_ID} --solutions` {kata_test:.2f} s, plain pytest {plain:.2f} s: adds {kata_test - plain:.2f} s")
     warm = bench_warm_rerun(args.runs)
-    cold = median_of(args.runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "-p", "no:cacheprovider"], PACK_ROOT)
+    cold = median_of(args.runs, [PYTHON, "-m", "pytest", "-q", ONE_KATA, "--solutions", "-p", "no:cacheprovider"], PACK_ROOT)
     print(f"   warm re-run: {warm:.2f} s, cold run: {cold:.2f} s, ratio {warm / cold:.2f}")
     print("   (warm re-run: `kata watch`, from saving the file to the result on screen; cold: `pytest` of the same kata)")
 
