@@ -21,7 +21,6 @@ import pytest
 from kata import paths
 from kata.paths import RESULTS_ENV
 
-__all__ = ["RESULTS_ENV"]
 FILE_ERROR = "kata_file_error"  # fixtures/plugin.py marks a report so when the learner's file cannot be used
 SQL_SECTION = "SQL sent while the test ran"
 

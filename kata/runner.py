@@ -1,6 +1,7 @@
-"""Run one kata's tests in a subprocess and read back what happened, test by test.
+"""Run one kata's tests in another process and read back what happened, test by test.
 
-The learner's code runs only in that subprocess (pytest with kata.results_plugin): a hang, a
+The learner's code runs only in that process (pytest with kata.results_plugin): a cold
+`python -m pytest` subprocess, or a fresh fork of a warm process (kata/warm.py). A hang, a
 crash or a `sys.exit()` in it cannot take the `kata` command down.
 """
 

@@ -14,9 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 from kata import plain_runs, stubs
-from kata.paths import PACK_ROOT
+from kata.paths import PACK_ROOT, RESULTS_ENV
 from kata.progress import Progress
-from kata.results_plugin import RESULTS_ENV
 from tests.cli_pack import KATAS, Pack, pack
 from tests.conftest import FakePack
 from tests.warm_pytest import run_pytest
